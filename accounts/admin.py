@@ -1,0 +1,126 @@
+"""Admin for users and memberships, scoped like the editorial set-up data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Model, Q, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts import permissions
+from accounts.models import Membership, User
+from editorial.admin import ZoneScopedAdmin
+from editorial.audit import audit_record
+
+
+def manageable_users(user: Any) -> QuerySet:
+    """Users a zone administrator may manage: members of their zones and new accounts with no zone yet
+    (never superusers nor staff accounts with no zone). Superusers manage everyone."""
+    zone_ids = permissions.admin_zone_ids(user)
+    if zone_ids is None:
+        return User.objects.all()
+    return User.objects.filter(
+        Q(memberships__zone_id__in=zone_ids) | Q(memberships__isnull=True, is_superuser=False, is_staff=False)
+    ).distinct()
+
+
+@admin.register(Membership)
+class MembershipAdmin(ZoneScopedAdmin):
+    list_display = ["user", "zone", "role", "unit", "is_active"]
+    list_filter = ["zone", "role", "is_active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # Only people the zone administrator already manages: otherwise adding a membership would hand
+            # them another zone's user (and that user's password).
+            kwargs["queryset"] = manageable_users(request.user)
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["zone", "role", "unit", "is_active"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        zone_ids = permissions.admin_zone_ids(request.user)
+        return qs if zone_ids is None else qs.filter(zone_id__in=zone_ids)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Superusers manage every account; a zone administrator manages the people of their zones,
+    without the installation-level flags (superuser, staff, groups, permissions)."""
+
+    inlines = [MembershipInline]
+    limited_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+
+    def _zone_ids(self, request: HttpRequest) -> set[int] | None:
+        return permissions.admin_zone_ids(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if self._zone_ids(request) is None:
+            return qs
+        return qs.filter(pk__in=manageable_users(request.user).values("pk"))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.limited_fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("last_login", "date_joined")
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        zone_ids = self._zone_ids(request)
+        return zone_ids is None or bool(zone_ids)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request) and (obj is None or request.user.is_superuser or not obj.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # People are deactivated, never deleted: the audit log keeps pointing at them.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        changed = sorted(f for f in form.changed_data if f not in {"password", "password1", "password2"})
+        audit_record(
+            action=f"admin.user.{'change' if change else 'create'}",
+            actor=request.user,
+            obj=obj,
+            data={"fields": changed, "username": obj.username},
+        )

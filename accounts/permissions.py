@@ -1,0 +1,164 @@
+"""Who may do what, to which object: the one place where roles are read.
+
+Views, templates, admin classes and services ask these questions; none of them looks at roles itself.
+Every answer is False for an inactive user, an inactive membership, or an object of another zone.
+Rights are computed once per user object (memberships are cached on it), so asking many questions in one
+request costs one query.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.http import Http404
+
+from accounts.models import Membership, Role
+
+if TYPE_CHECKING:
+    from editorial.models import Item, Post, Zone
+
+
+class Right(StrEnum):
+    """Zone-wide rights; object-level questions have their own functions below."""
+
+    VIEW_ZONE = "view_zone"
+    VIEW_PLAN = "view_plan"
+    SUBMIT_ITEM = "submit_item"
+    TRIAGE_ITEMS = "triage_items"
+    DRAFT_POST = "draft_post"
+    REVIEW_POST = "review_post"
+    PUBLISH_POST = "publish_post"
+    MANAGE_ZONE = "manage_zone"
+    VIEW_AUDIT = "view_audit"
+
+
+# The matrix: which role holds which zone-wide right. Tests walk it for every role.
+RIGHTS: dict[Right, frozenset[str]] = {
+    Right.VIEW_ZONE: frozenset({Role.OFFICER, Role.UNIT_HEAD, Role.DIRECTOR, Role.ADMIN}),
+    Right.VIEW_PLAN: frozenset({Role.OFFICER, Role.DIRECTOR, Role.ADMIN}),
+    Right.SUBMIT_ITEM: frozenset({Role.UNIT_HEAD, Role.OFFICER}),
+    Right.TRIAGE_ITEMS: frozenset({Role.OFFICER}),
+    Right.DRAFT_POST: frozenset({Role.OFFICER}),
+    Right.REVIEW_POST: frozenset({Role.DIRECTOR}),
+    Right.PUBLISH_POST: frozenset({Role.OFFICER}),
+    Right.MANAGE_ZONE: frozenset({Role.ADMIN}),
+    Right.VIEW_AUDIT: frozenset({Role.DIRECTOR, Role.ADMIN}),
+}
+
+
+def _memberships(user: Any) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_desk_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user, is_active=True).select_related("zone", "unit"))
+        user._desk_memberships = cached
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached memberships (after they changed within the same request)."""
+    if hasattr(user, "_desk_memberships"):
+        del user._desk_memberships
+
+
+def roles_in(user: Any, zone: Zone) -> set[str]:
+    return {m.role for m in _memberships(user) if m.zone_id == zone.pk}
+
+
+def unit_ids_in(user: Any, zone: Zone) -> set[int]:
+    """The units this user heads in the zone."""
+    return {m.unit_id for m in _memberships(user) if m.zone_id == zone.pk and m.unit_id is not None}
+
+
+def zones_of(user: Any) -> list[Zone]:
+    seen: dict[int, Zone] = {}
+    for m in _memberships(user):
+        seen.setdefault(m.zone_id, m.zone)
+    return sorted(seen.values(), key=lambda z: z.name)
+
+
+def zone_ids_with(user: Any, right: Right) -> set[int]:
+    allowed = RIGHTS[right]
+    return {m.zone_id for m in _memberships(user) if m.role in allowed}
+
+
+def has_right(user: Any, zone: Zone, right: Right) -> bool:
+    return bool(roles_in(user, zone) & RIGHTS[right])
+
+
+def rights_in(user: Any, zone: Zone) -> set[Right]:
+    """Every zone-wide right the user holds, for templates (``{% if 'draft_post' in rights %}``)."""
+    roles = roles_in(user, zone)
+    return {right for right, allowed in RIGHTS.items() if roles & allowed}
+
+
+def zone_for_user_or_404(user: Any, slug: str) -> Zone:
+    """The zone with this slug if the user is a member of it; otherwise 404, never a hint that it exists."""
+    for zone in zones_of(user):
+        if zone.slug == slug:
+            return zone
+    raise Http404
+
+
+# --- Object-level questions ----------------------------------------------------------------------------
+
+
+def can_view_item(user: Any, item: Item) -> bool:
+    zone = item.zone
+    if has_right(user, zone, Right.TRIAGE_ITEMS) or has_right(user, zone, Right.REVIEW_POST):
+        return True
+    # A unit head sees the items of their own unit only.
+    return Role.UNIT_HEAD in roles_in(user, zone) and item.unit_id in unit_ids_in(user, zone)
+
+
+def can_view_post(user: Any, post: Post) -> bool:
+    zone = post.zone
+    if has_right(user, zone, Right.VIEW_PLAN):
+        return True
+    # A unit head follows the posts made from their unit's items.
+    return (
+        post.item_id is not None
+        and Role.UNIT_HEAD in roles_in(user, zone)
+        and (post.item.unit_id in unit_ids_in(user, zone))
+    )
+
+
+def can_edit_post(user: Any, post: Post) -> bool:
+    from editorial.models import Post as PostModel
+
+    editable = {PostModel.Status.DRAFT, PostModel.Status.IN_REVIEW, PostModel.Status.APPROVED}
+    return post.status in editable and has_right(user, post.zone, Right.DRAFT_POST)
+
+
+def can_approve_post(user: Any, post: Post) -> bool:
+    """Directors approve posts in review, except their own: nobody approves what they wrote."""
+    from editorial.models import Post as PostModel
+
+    return (
+        post.status == PostModel.Status.IN_REVIEW
+        and has_right(user, post.zone, Right.REVIEW_POST)
+        and post.author_id != user.pk
+    )
+
+
+def can_publish_post(user: Any, post: Post) -> bool:
+    from editorial.models import Post as PostModel
+
+    return post.status == PostModel.Status.APPROVED and has_right(user, post.zone, Right.PUBLISH_POST)
+
+
+def can_comment_post(user: Any, post: Post) -> bool:
+    return can_view_post(user, post)
+
+
+def can_manage_zone(user: Any, zone: Zone) -> bool:
+    return has_right(user, zone, Right.MANAGE_ZONE)
+
+
+def admin_zone_ids(user: Any) -> set[int] | None:
+    """Zones a user may set up in the Django admin; None means every zone (superuser)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    return zone_ids_with(user, Right.MANAGE_ZONE)

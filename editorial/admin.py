@@ -1,0 +1,265 @@
+"""Django admin for the set-up data of a zone (values, units, categories, localities, channels).
+
+A zone administrator sees and changes only the zones they administer; superusers see every zone.
+Every change is written to the audit log. Channel credentials are write-only: the form never shows them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts import permissions
+from editorial.audit import audit_record
+from editorial.models import AuditEvent, Category, Channel, Locality, Unit, Value, Zone
+
+CREDENTIAL_KEYS = {
+    Channel.Kind.X: {"api_key", "api_secret", "access_token", "access_token_secret"},
+    Channel.Kind.FACEBOOK: {"page_access_token"},
+}
+
+
+def _changed_fields(form: ModelForm) -> list[str]:
+    return sorted(form.changed_data) if form is not None else []
+
+
+# Lists only the zones of the rows the user can see, never every zone of the installation.
+ZONE_FILTER = ("zone", admin.RelatedOnlyFieldListFilter)
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value, not even the one just typed when the form has an error."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+class ZoneScopedAdmin(admin.ModelAdmin):
+    """Rows are limited to the zones the user administers; the zone field offers only those zones."""
+
+    zone_lookup = "zone"
+
+    def _zone_ids(self, request: HttpRequest) -> set[int] | None:
+        return permissions.admin_zone_ids(request.user)
+
+    def _allowed(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        zone_ids = self._zone_ids(request)
+        if zone_ids is None:
+            return True
+        if not zone_ids:
+            return False
+        return obj is None or self._zone_id_of(obj) in zone_ids
+
+    def _zone_id_of(self, obj: Model) -> int:
+        return obj.zone_id  # type: ignore[attr-defined]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        zone_ids = self._zone_ids(request)
+        if zone_ids is None:
+            return qs
+        return qs.filter(**{f"{self.zone_lookup}__in": zone_ids})
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        zone_ids = self._zone_ids(request)
+        if zone_ids is not None:
+            if db_field.related_model is Zone:
+                kwargs["queryset"] = Zone.objects.filter(pk__in=zone_ids)
+            elif hasattr(db_field.related_model, "zone"):
+                kwargs["queryset"] = db_field.related_model.objects.filter(zone_id__in=zone_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _zone_of(self, obj: Model) -> Zone | None:
+        return getattr(obj, "zone", None)
+
+    def _audit_data(self, obj: Model, form: ModelForm | None, change: bool) -> dict[str, Any]:
+        return {"fields": _changed_fields(form) if change else [], "label": str(obj)}
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action=f"admin.{obj._meta.model_name}.{'change' if change else 'create'}",
+            actor=request.user,
+            zone=self._zone_of(obj),
+            obj=obj,
+            data=self._audit_data(obj, form, change),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        zone, label, pk = self._zone_of(obj), str(obj), obj.pk
+        super().delete_model(request, obj)
+        audit_record(
+            action=f"admin.{obj._meta.model_name}.delete",
+            actor=request.user,
+            zone=zone,
+            data={"label": label, "id": pk},
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # Bulk deletion would skip the audit log: delete one by one instead.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(Zone)
+class ZoneAdmin(ZoneScopedAdmin):
+    zone_lookup = "pk"
+    list_display = ["name", "slug", "timezone", "languages", "daily_budget_minutes"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def _zone_id_of(self, obj: Model) -> int:
+        return obj.pk  # type: ignore[return-value]
+
+    def _zone_of(self, obj: Model) -> Zone | None:
+        return obj if obj.pk else None  # type: ignore[return-value]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A new zone is an installation-level decision.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Value)
+class ValueAdmin(ZoneScopedAdmin):
+    list_display = ["name", "zone", "question", "order", "is_active"]
+    list_filter = [ZONE_FILTER, "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["name", "question"]
+
+
+@admin.register(Unit)
+class UnitAdmin(ZoneScopedAdmin):
+    list_display = ["name", "zone"]
+    list_filter = [ZONE_FILTER]
+    search_fields = ["name"]
+
+
+@admin.register(Category)
+class CategoryAdmin(ZoneScopedAdmin):
+    list_display = ["name", "zone", "default_hashtags"]
+    list_filter = [ZONE_FILTER]
+    search_fields = ["name", "default_hashtags"]
+
+
+@admin.register(Locality)
+class LocalityAdmin(ZoneScopedAdmin):
+    list_display = ["name", "zone", "hashtag"]
+    list_filter = [ZONE_FILTER]
+    search_fields = ["name", "hashtag"]
+
+
+class ChannelAdminForm(forms.ModelForm):
+    credentials = forms.CharField(
+        label=_("New credentials"),
+        required=False,
+        widget=WriteOnlyTextarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "JSON object. X: api_key, api_secret, access_token, access_token_secret. Facebook: page_access_token. "
+            "Stored encrypted and never shown again; leave empty to keep the current credentials."
+        ),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["zone", "kind", "name", "handle", "language", "status"]
+
+    def clean_credentials(self) -> dict[str, str] | None:
+        raw = self.cleaned_data.get("credentials", "").strip()
+        if not raw:
+            return None
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("This is not valid JSON (%(error)s).") % {"error": exc.msg}) from exc
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise forms.ValidationError(_('Give a JSON object of text values, for example {"page_access_token": "…"}.'))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        credentials, kind = cleaned.get("credentials"), cleaned.get("kind")
+        if not credentials and self.instance.pk and self.instance.has_credentials and "kind" in self.changed_data:
+            # The stored credentials belong to the old network: never keep them under the new one.
+            self.add_error("credentials", _("The network changed: give the credentials for the new network."))
+        if credentials and kind in CREDENTIAL_KEYS:
+            expected = CREDENTIAL_KEYS[kind]
+            if set(credentials) != expected:
+                self.add_error(
+                    "credentials",
+                    _("A %(kind)s channel needs exactly these keys: %(keys)s.")
+                    % {"kind": Channel.Kind(kind).label, "keys": ", ".join(sorted(expected))},
+                )
+        return cleaned
+
+
+@admin.register(Channel)
+class ChannelAdmin(ZoneScopedAdmin):
+    form = ChannelAdminForm
+    list_display = ["name", "zone", "kind", "handle", "language", "status", "credentials_state"]
+    list_filter = [ZONE_FILTER, "kind", "status"]
+    readonly_fields = ["credentials_state"]
+
+    @admin.display(description=_("Credentials"))
+    def credentials_state(self, obj: Channel) -> str:
+        return str(_("stored (never shown)")) if obj.pk and obj.has_credentials else str(_("none"))
+
+    def save_model(self, request: HttpRequest, obj: Channel, form: ModelForm, change: bool) -> None:
+        credentials = form.cleaned_data.get("credentials")
+        if credentials:
+            obj.set_credentials(credentials)
+        super().save_model(request, obj, form, change)
+
+    def _audit_data(self, obj: Model, form: ModelForm | None, change: bool) -> dict[str, Any]:
+        # Say that credentials changed, never what they are.
+        data = super()._audit_data(obj, form, change)
+        data["credentials_changed"] = bool(form is not None and form.cleaned_data.get("credentials"))
+        data["fields"] = [f for f in data["fields"] if f != "credentials"]
+        return data
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ZoneScopedAdmin):
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "zone"]
+    list_filter = ["action", ZONE_FILTER]
+    search_fields = ["action", "actor_label", "object_id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        zone_ids = self._zone_ids(request)
+        return qs if zone_ids is None else qs.filter(zone_id__in=zone_ids)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def _zone_id_of(self, obj: Model) -> int:
+        return obj.zone_id  # type: ignore[attr-defined]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from editorial.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo zone Mons-Quévy with one user per role (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo users have a published password: never on a real desk.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "Refusing to create demo users with a known password while DEBUG is off "
+                "(pass --allow-production for a throw-away staging desk)."
+            )
+        report = seed_demo()
+        if report.created:
+            self.stdout.write(f"Demo zone “{report.zone.name}”: created {len(report.created)} rows.")
+        else:
+            self.stdout.write(f"Demo zone “{report.zone.name}” already complete: nothing changed.")
+        self.stdout.write("")
+        self.stdout.write("Demo logins:")
+        for username, role, unit, is_new in report.logins:
+            role_text = f"{role} ({unit})" if unit else role
+            password = DEMO_PASSWORD if is_new else f"{DEMO_PASSWORD} (unless changed since)"
+            self.stdout.write(f"  {username:<12} {role_text:<40} password: {password}")

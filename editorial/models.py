@@ -1,0 +1,556 @@
+"""The editorial domain. Every row belongs to a zone; every query is scoped to the zones of the user.
+
+State changes go through editorial.services, never through save() in a view.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from editorial.fields import EncryptedTextField
+
+HASHTAG_RE = re.compile(r"^#\w+$")
+
+
+def validate_hashtag(value: str) -> None:
+    if not HASHTAG_RE.match(value):
+        raise ValidationError(
+            _("“%(tag)s” is not a hashtag: it starts with # and holds letters, digits or _ only."),
+            params={"tag": value},
+        )
+
+
+def validate_hashtags(value: str) -> None:
+    for tag in value.split():
+        validate_hashtag(tag)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(tz)s” is not a known time zone."), params={"tz": value})
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    NL = "nl", _("Dutch")
+    BOTH = "fr+nl", _("French and Dutch")
+
+
+class Zone(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Brussels", validators=[validate_timezone]
+    )
+    languages = models.CharField(_("languages"), max_length=5, choices=Language.choices, default=Language.FR)
+    daily_budget_minutes = models.PositiveSmallIntegerField(
+        _("daily time budget (minutes)"),
+        default=35,
+        help_text=_("Time the team should spend on the networks each day once the weekly plan is set."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class ZoneOwned(models.Model):
+    """Base of every editorial row: it belongs to one zone."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, verbose_name=_("zone"))
+
+    class Meta:
+        abstract = True
+
+
+class Value(ZoneOwned):
+    """A value of the zone that every post is reviewed against. Reviews keep the text they answered."""
+
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    question = models.CharField(_("reviewer question"), max_length=250)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("value")
+        verbose_name_plural = _("values")
+        ordering = ["zone", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="value_unique_name_per_zone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(ZoneOwned):
+    name = models.CharField(_("name"), max_length=80)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["zone", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="unit_unique_name_per_zone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(ZoneOwned):
+    name = models.CharField(_("name"), max_length=80)
+    default_hashtags = models.CharField(
+        _("default hashtags"),
+        max_length=200,
+        blank=True,
+        validators=[validate_hashtags],
+        help_text=_("Separated by spaces, for example: #controle #radar"),
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["zone", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="category_unique_name_per_zone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def hashtag_list(self) -> list[str]:
+        return self.default_hashtags.split()
+
+
+class Locality(ZoneOwned):
+    name = models.CharField(_("name"), max_length=80)
+    hashtag = models.CharField(_("hashtag"), max_length=60, blank=True, validators=[validate_hashtag])
+
+    class Meta:
+        verbose_name = _("locality")
+        verbose_name_plural = _("localities")
+        ordering = ["zone", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="locality_unique_name_per_zone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Channel(ZoneOwned):
+    """An account of the zone on a network. Credentials are encrypted at rest and never rendered back."""
+
+    class Kind(models.TextChoices):
+        X = "x", _("X (Twitter)")
+        FACEBOOK = "facebook", _("Facebook page")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")
+
+    kind = models.CharField(_("network"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("display name"), max_length=120)
+    handle = models.CharField(
+        _("handle or page id"), max_length=120, help_text=_("@handle on X, the numeric page id on Facebook.")
+    )
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.FR)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    credentials_encrypted = EncryptedTextField(_("credentials"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["zone", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "kind", "handle"], name="channel_unique_account")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def __repr__(self) -> str:
+        # Never let credentials reach a log line through repr().
+        return f"<Channel {self.pk} {self.kind}:{self.handle}>"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)
+
+    def get_credentials(self) -> dict[str, str]:
+        return json.loads(self.credentials_encrypted) if self.credentials_encrypted else {}
+
+    def set_credentials(self, credentials: dict[str, str]) -> None:
+        self.credentials_encrypted = json.dumps(credentials, sort_keys=True) if credentials else ""
+
+
+class Item(ZoneOwned):
+    """Something a unit wants the public to know, submitted by its unit head."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        TAKEN_UP = "taken_up", _("Taken up")
+        DECLINED = "declined", _("Declined")
+        PUBLISHED = "published", _("Published")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="items", verbose_name=_("unit"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    facts = models.TextField(_("facts"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("locality")
+    )
+    wanted_start = models.DateTimeField(_("wanted from"), null=True, blank=True)
+    wanted_end = models.DateTimeField(_("wanted until"), null=True, blank=True)
+    confidentiality_notes = models.TextField(_("confidentiality notes"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wanted_end__isnull=True)
+                | Q(wanted_start__isnull=True)
+                | Q(wanted_end__gte=F("wanted_start")),
+                name="item_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="item_declined_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["zone", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ItemAttachment(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("item"))
+    file = models.FileField(_("file"), upload_to="items/%Y/%m/")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class Post(ZoneOwned):
+    """A message of the zone, with one text per channel (PostVariant)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, null=True, blank=True, related_name="posts", verbose_name=_("origin item")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    title = models.CharField(_("working title"), max_length=200, help_text=_("Internal, never published."))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    locality = models.ForeignKey(
+        Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("locality")
+    )
+    planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    approved_fingerprint = models.CharField(_("approved fingerprint"), max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["planned_at", "pk"]
+        constraints = [
+            # An approved or published post always carries the fingerprint of what was approved.
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "published"])
+                | (~Q(approved_fingerprint="") & Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),
+                name="post_approved_has_fingerprint",
+            ),
+        ]
+        indexes = [models.Index(fields=["zone", "status", "planned_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PostVariant(models.Model):
+    """The text of a post for one channel: exactly what will be published there."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants", verbose_name=_("post"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"))
+    text = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("post text")
+        verbose_name_plural = _("post texts")
+        ordering = ["post", "channel__kind"]
+        constraints = [models.UniqueConstraint(fields=["post", "channel"], name="variant_unique_channel_per_post")]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.channel}"
+
+
+class VariantMedia(models.Model):
+    """An image attached to a variant; alt text is required (accessibility is part of the service)."""
+
+    variant = models.ForeignKey(PostVariant, on_delete=models.CASCADE, related_name="media", verbose_name=_("text"))
+    image = models.ImageField(_("image"), upload_to="posts/%Y/%m/")
+    alt_text = models.CharField(_("alternative text"), max_length=1000)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+        ordering = ["variant", "order", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(alt_text=""), name="media_has_alt_text")]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class Review(models.Model):
+    """A director's decision on a post as it stood (fingerprint) at review time."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REQUEST_CHANGES = "request_changes", _("Request changes")
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("post"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    confidentiality_confirmed = models.BooleanField(_("confidentiality rules checked"), default=False)
+    confidentiality_findings = models.JSONField(_("confidentiality findings"), default=list, blank=True)
+    confidentiality_override_reason = models.TextField(_("reason for overriding the findings"), blank=True)
+    created_at = models.DateTimeField(_("reviewed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "fingerprint"],
+                condition=Q(decision="approve"),
+                name="review_one_approval_per_fingerprint",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="request_changes") | ~Q(comment=""),
+                name="review_changes_need_comment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="approve") | Q(confidentiality_confirmed=True),
+                name="review_approval_confirms_confidentiality",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} — {self.get_decision_display()}"
+
+
+class ValueCheck(models.Model):
+    """One zone value as the reviewer answered it; the text is copied so later edits never rewrite history."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="value_checks", verbose_name=_("review"))
+    value = models.ForeignKey(
+        Value, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("value")
+    )
+    value_name = models.CharField(_("value"), max_length=80)
+    value_question = models.CharField(_("question"), max_length=250)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("value check")
+        verbose_name_plural = _("value checks")
+        ordering = ["review", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.value_name}: {self.confirmed}"
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments", verbose_name=_("post"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"
+
+
+class Publication(models.Model):
+    """The publishing of one post on one channel: at most one create call is ever made for it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        PUBLISHED = "published", _("Published")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown: check the account")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="publications", verbose_name=_("post"))
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=120, blank=True)
+    external_url = models.URLField(_("link"), max_length=500, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["post", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="publication_unique_post_channel"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | (~Q(external_id="") & Q(published_at__isnull=False)),
+                name="publication_published_has_id",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["failed", "unknown"]) | ~Q(last_error=""),
+                name="publication_failure_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.channel}: {self.get_status_display()}"
+
+
+class PublicationAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        RETRY = "retry", _("Will retry")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="attempt_rows", verbose_name=_("publication")
+    )
+    number = models.PositiveSmallIntegerField(_("attempt"), validators=[MinValueValidator(1)])
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("publication attempt")
+        verbose_name_plural = _("publication attempts")
+        ordering = ["publication", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "number"], name="attempt_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} #{self.number} {self.outcome}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a state change or security event, chained by hash to the one before it.
+
+    Rows are written only by editorial.audit.audit_record; save() refuses updates and delete() refuses
+    outright, so a row changes only by going around Django (and verify_audit_chain then finds it).
+    """
+
+    zone = models.ForeignKey(
+        Zone, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("zone")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=150)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["zone", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit events are append-only.")

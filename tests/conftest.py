@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Role, User
+from editorial.models import Zone
+from tests.factories import make_member, make_user, make_zone
+
+# CI sets this: a test that needs PostgreSQL or Redis must then run, and fails when they are missing.
+REQUIRE_SERVICES = os.environ.get("DESK_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} — DESK_REQUIRE_SERVICES=1, so this test must run here.")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def postgres(db):
+    """Skip (or fail in CI) unless the suite runs on PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing(
+            "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (as .ci/run does)"
+        )
+    return connection
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis of the test run; skip (or fail in CI) when there is none."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        service_missing("needs Redis: run with REDIS_URL=redis://127.0.0.1:6379/15 (as .ci/run does)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@dataclass
+class ZoneUsers:
+    zone: Zone
+    officer: User
+    unit_head: User
+    other_unit_head: User
+    director: User
+    admin: User
+    outsider: User  # a member of another zone only
+    nobody: User  # signed in, member of no zone
+
+
+@pytest.fixture
+def zone_users(db) -> ZoneUsers:
+    zone = make_zone("Zone de police Mons-Quévy", slug="mons-quevy")
+    other = make_zone("Zone de police Boraine", slug="boraine")
+    return ZoneUsers(
+        zone=zone,
+        officer=make_member(zone, Role.OFFICER, username="officer"),
+        unit_head=make_member(zone, Role.UNIT_HEAD, "Trafic", username="unithead"),
+        other_unit_head=make_member(zone, Role.UNIT_HEAD, "Judiciaire", username="otherunithead"),
+        director=make_member(zone, Role.DIRECTOR, username="director"),
+        admin=make_member(zone, Role.ADMIN, username="zoneadmin", is_staff=True),
+        outsider=make_member(other, Role.OFFICER, username="outsider"),
+        nobody=make_user(username="nobody"),
+    )

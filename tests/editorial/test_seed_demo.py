@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from accounts.models import Membership, User
+from editorial.models import AuditEvent, Category, Channel, Locality, Unit, Value, Zone
+
+pytestmark = pytest.mark.django_db
+
+# Tests run with DEBUG off like production, so they pass the flag a staging desk would.
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every desk model, as values: any change between two runs shows up here."""
+    data = {}
+    for model in [*apps.get_app_config("editorial").get_models(), *apps.get_app_config("accounts").get_models()]:
+        data[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values_list()))
+    return data
+
+
+def test_it_creates_the_demo_zone(capsys):
+    call_command("seed_demo", allow_production=True)
+    zone = Zone.objects.get(slug="mons-quevy")
+    assert zone.timezone == "Europe/Brussels"
+    assert list(Value.objects.filter(zone=zone).values_list("name", flat=True)) == [
+        "Proximité",
+        "Dynamisme",
+        "Sens du devoir envers chaque citoyen",
+    ]
+    assert all(Value.objects.filter(zone=zone).values_list("question", flat=True))
+    assert set(Unit.objects.filter(zone=zone).values_list("name", flat=True)) == {"Trafic", "Proximité", "Judiciaire"}
+    speed = Category.objects.get(zone=zone, name="Contrôle vitesse")
+    assert speed.hashtag_list == ["#controle", "#radar"]
+    assert Category.objects.filter(zone=zone).count() == 9
+    assert Locality.objects.get(zone=zone, name="Quévy").hashtag == "#Quevy"
+    assert set(Channel.objects.filter(zone=zone).values_list("kind", flat=True)) == {"x", "facebook"}
+    roles = set(Membership.objects.filter(zone=zone).values_list("role", flat=True))
+    assert roles == {"officer", "unit_head", "director", "admin"}
+    out = capsys.readouterr().out
+    for username in ["officier", "directeur", "admin", "trafic"]:
+        assert username in out
+    assert "demo-zone-2026" in out
+    assert User.objects.get(username="directeur").check_password("demo-zone-2026")
+    assert AuditEvent.objects.filter(action="editorial.demo.seed").count() == 1
+
+
+def test_running_it_twice_changes_nothing(capsys):
+    call_command("seed_demo", allow_production=True)
+    before = snapshot()
+    call_command("seed_demo", allow_production=True)
+    assert snapshot() == before
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_it_keeps_a_changed_password():
+    call_command("seed_demo", allow_production=True)
+    user = User.objects.get(username="officier")
+    user.set_password("a-new-long-password")
+    user.save()
+    call_command("seed_demo", allow_production=True)
+    assert User.objects.get(username="officier").check_password("a-new-long-password")
+
+
+def test_it_refuses_to_seed_known_passwords_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo")
+    assert not Zone.objects.exists()

@@ -1,0 +1,57 @@
+"""Small builders for test data: explicit, no magic, one zone per call."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from accounts.models import Membership, Role, User
+from editorial.models import Category, Channel, Item, Locality, Post, PostVariant, Unit, Value, Zone
+
+_seq = itertools.count(1)
+PASSWORD = "test-password-123"
+
+
+def make_zone(name: str | None = None, **kwargs: Any) -> Zone:
+    n = next(_seq)
+    zone = Zone.objects.create(name=name or f"Zone {n}", slug=kwargs.pop("slug", f"zone-{n}"), **kwargs)
+    Value.objects.create(zone=zone, name="Proximité", question="Proche des citoyens ?", order=1)
+    Value.objects.create(zone=zone, name="Dynamisme", question="Active et réactive ?", order=2)
+    Unit.objects.create(zone=zone, name="Trafic")
+    Unit.objects.create(zone=zone, name="Judiciaire")
+    Category.objects.create(zone=zone, name="Contrôle vitesse", default_hashtags="#controle #radar")
+    Locality.objects.create(zone=zone, name="Quévy", hashtag="#Quevy")
+    Channel.objects.create(zone=zone, kind=Channel.Kind.X, name="X", handle=f"@zone{n}")
+    Channel.objects.create(zone=zone, kind=Channel.Kind.FACEBOOK, name="Facebook", handle=f"{n}000")
+    return zone
+
+
+def make_user(username: str | None = None, **kwargs: Any) -> User:
+    user = User.objects.create_user(username=username or f"user{next(_seq)}", password=PASSWORD, **kwargs)
+    return user
+
+
+def make_member(zone: Zone, role: str, unit_name: str | None = None, **kwargs: Any) -> User:
+    user = make_user(**kwargs)
+    unit = Unit.objects.get(zone=zone, name=unit_name or "Trafic") if role == Role.UNIT_HEAD else None
+    Membership.objects.create(user=user, zone=zone, role=role, unit=unit)
+    return user
+
+
+def make_item(zone: Zone, unit_name: str = "Trafic", submitted_by: User | None = None, **kwargs: Any) -> Item:
+    unit = Unit.objects.get(zone=zone, name=unit_name)
+    return Item.objects.create(
+        zone=zone,
+        unit=unit,
+        submitted_by=submitted_by or make_member(zone, Role.UNIT_HEAD, unit_name),
+        title=kwargs.pop("title", "Contrôle de vitesse"),
+        facts=kwargs.pop("facts", "Jeudi, rue de Mons"),
+        **kwargs,
+    )
+
+
+def make_post(zone: Zone, author: User, **kwargs: Any) -> Post:
+    post = Post.objects.create(zone=zone, author=author, title=kwargs.pop("title", "Contrôle radar"), **kwargs)
+    for channel in Channel.objects.filter(zone=zone):
+        PostVariant.objects.create(post=post, channel=channel, text=f"Contrôle radar à Quévy {channel.kind}")
+    return post

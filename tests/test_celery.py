@@ -1,0 +1,68 @@
+"""The Celery wiring: a real worker consumes tasks through the embedded broker and through Redis."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+
+from editorial.tasks import HEARTBEAT_CACHE_KEY, heartbeat
+
+
+def run_heartbeat_through_worker(broker_url: str, transport_options: dict) -> None:
+    """Send the beat's heartbeat task through ``broker_url`` and let a real worker thread consume it.
+
+    A separate Celery app carries the broker so that the project's app keeps its own configuration.
+    """
+    test_app = Celery("desk-test", set_as_current=False)
+    test_app.config_from_object("django.conf:settings", namespace="CELERY")
+    test_app.conf.update(broker_url=broker_url, broker_transport_options=transport_options)
+    test_app.task(name=heartbeat.name)(heartbeat.run)
+    cache.delete(HEARTBEAT_CACHE_KEY)
+    with start_worker(test_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        test_app.send_task(heartbeat.name)
+        for _ in range(100):  # bounded wait for the worker thread's side effect
+            if cache.get(HEARTBEAT_CACHE_KEY):
+                break
+            time.sleep(0.1)
+    assert cache.get(HEARTBEAT_CACHE_KEY) is not None, "the worker never ran the task"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_tasks_from_the_embedded_filesystem_broker(tmp_path):
+    folder = tmp_path / "broker"
+    (folder / "queue").mkdir(parents=True)
+    (folder / "processed").mkdir()
+    run_heartbeat_through_worker(
+        "filesystem://",
+        {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_tasks_from_redis(redis_url):
+    run_heartbeat_through_worker(redis_url, {"visibility_timeout": 3600})
+
+
+def test_the_redis_cache_stores_and_reads(redis_url, settings):
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    caches["default"].set("desk-test-key", {"ok": 1}, timeout=30)
+    assert caches["default"].get("desk-test-key") == {"ok": 1}
+    caches["default"].delete("desk-test-key")
+
+
+def test_task_time_limits_stay_below_the_visibility_timeout(settings):
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_TASK_TIME_LIMIT < 3600
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT

@@ -1,0 +1,13 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = settings.DESK_SITE_NAME
+admin.site.site_title = settings.DESK_SITE_NAME
+
+urlpatterns = [
+    path("", include("editorial.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -194,7 +194,10 @@ class ChannelAdminForm(forms.ModelForm):
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("This is not valid JSON (%(error)s).") % {"error": exc.msg}) from exc
+            raise forms.ValidationError(
+                _("This is not valid JSON (line %(line)s, column %(column)s).")
+                % {"line": exc.lineno, "column": exc.colno}
+            ) from exc
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise forms.ValidationError(_('Give a JSON object of text values, for example {"page_access_token": "…"}.'))
         return value

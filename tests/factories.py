@@ -27,7 +27,9 @@ def make_zone(name: str | None = None, **kwargs: Any) -> Zone:
 
 
 def make_user(username: str | None = None, **kwargs: Any) -> User:
-    user = User.objects.create_user(username=username or f"user{next(_seq)}", password=PASSWORD, **kwargs)
+    username = username or f"user{next(_seq)}"
+    kwargs.setdefault("email", f"{username}@example.test")
+    user = User.objects.create_user(username=username, password=PASSWORD, **kwargs)
     return user
 
 

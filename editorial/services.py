@@ -1,0 +1,392 @@
+"""Every state change of the editorial workflow: one function per transition (DESIGN.md section 4).
+
+Each function checks the actor's right and the current state, changes state in one transaction with a row lock
+or a conditional update, writes an AuditEvent, and schedules its side effects (e-mails, tasks) on commit.
+Views, admin actions, commands and tasks call these; they never change state themselves.
+
+Errors: ``PermissionDenied`` when the actor may not do it at all; ``WorkflowError`` (a ValidationError, so
+forms can show it) when the action is refused in the current state or with this input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.permissions import Right
+from editorial import notifications
+from editorial.audit import audit_record
+from editorial.models import (
+    Category,
+    Channel,
+    Comment,
+    Item,
+    Locality,
+    Post,
+    PostVariant,
+    Review,
+    Unit,
+    Value,
+    ValueCheck,
+    Zone,
+)
+
+
+class WorkflowError(ValidationError):
+    """The action is refused as asked (wrong state, missing confirmation...); the message says why."""
+
+
+# --- Fingerprint ---------------------------------------------------------------------------------------
+
+
+def post_fingerprint(*, post: Post) -> str:
+    """SHA-256 over everything that will be published: each channel's text, its media (file hash and alt
+    text, in order), the channels themselves, and the planned time. Approval records it; any difference
+    later means the approved post is no longer the one that would go out."""
+    variants = (
+        PostVariant.objects.filter(post=post).select_related("channel").prefetch_related("media").order_by("channel_id")
+    )
+    planned = post.planned_at.astimezone(UTC).isoformat() if post.planned_at else None
+    payload = {
+        "planned_at": planned,
+        "variants": [
+            {
+                "channel": [variant.channel_id, variant.channel.kind, variant.channel.handle],
+                "text": variant.text,
+                "media": [[m.sha256, m.alt_text] for m in variant.media.all()],
+            }
+            for variant in variants
+        ],
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _locked_post(post: Post) -> Post:
+    return Post.objects.select_for_update().select_related("zone", "item").get(pk=post.pk)
+
+
+# --- Items ---------------------------------------------------------------------------------------------
+
+
+def item_submit(
+    *,
+    actor: Any,
+    zone: Zone,
+    unit: Unit,
+    title: str,
+    facts: str,
+    category: Category | None = None,
+    locality: Locality | None = None,
+    wanted_start: datetime | None = None,
+    wanted_end: datetime | None = None,
+    confidentiality_notes: str = "",
+) -> Item:
+    """A unit head submits an item for their own unit (an officer may submit for any unit of the zone)."""
+    _require(permissions.has_right(actor, zone, Right.SUBMIT_ITEM))
+    is_officer = permissions.has_right(actor, zone, Right.TRIAGE_ITEMS)
+    _require(unit.zone_id == zone.pk and (is_officer or unit.pk in permissions.unit_ids_in(actor, zone)))
+    for related in (category, locality):
+        _require(related is None or related.zone_id == zone.pk)
+    if wanted_start and wanted_end and wanted_end < wanted_start:
+        raise WorkflowError(_("The wanted window ends before it starts."))
+    with transaction.atomic():
+        item = Item.objects.create(
+            zone=zone,
+            unit=unit,
+            submitted_by=actor,
+            title=title,
+            facts=facts,
+            category=category,
+            locality=locality,
+            wanted_start=wanted_start,
+            wanted_end=wanted_end,
+            confidentiality_notes=confidentiality_notes,
+        )
+        audit_record(action="editorial.item.submit", actor=actor, zone=zone, obj=item, data={"unit": unit.name})
+    return item
+
+
+def item_take_up(*, actor: Any, item: Item) -> Post:
+    """The officer takes an item up: it becomes a draft post linked to it, with one empty text per active
+    channel of the zone."""
+    _require(permissions.has_right(actor, item.zone, Right.TRIAGE_ITEMS))
+    with transaction.atomic():
+        updated = Item.objects.filter(pk=item.pk, status=Item.Status.NEW).update(
+            status=Item.Status.TAKEN_UP, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise WorkflowError(_("This item has already been handled."))
+        post = Post.objects.create(
+            zone=item.zone,
+            item=item,
+            author=actor,
+            title=item.title,
+            category=item.category,
+            locality=item.locality,
+            planned_at=item.wanted_start,
+        )
+        audit_record(action="editorial.item.take_up", actor=actor, zone=item.zone, obj=item, data={"post": post.pk})
+    item.refresh_from_db()
+    return post
+
+
+def item_decline(*, actor: Any, item: Item, reason: str) -> None:
+    _require(permissions.has_right(actor, item.zone, Right.TRIAGE_ITEMS))
+    if not reason.strip():
+        raise WorkflowError(_("Say why the item is declined: the unit head will read it."))
+    with transaction.atomic():
+        updated = Item.objects.filter(pk=item.pk, status=Item.Status.NEW).update(
+            status=Item.Status.DECLINED, decline_reason=reason.strip(), updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise WorkflowError(_("This item has already been handled."))
+        audit_record(action="editorial.item.decline", actor=actor, zone=item.zone, obj=item, data={"reason": reason})
+    item.refresh_from_db()
+
+
+# --- Posts ---------------------------------------------------------------------------------------------
+
+
+def _check_texts(zone: Zone, texts: Mapping[Channel, str]) -> None:
+    if not texts:
+        raise WorkflowError(_("Choose at least one channel."))
+    for channel in texts:
+        _require(channel.zone_id == zone.pk)
+
+
+def post_create(
+    *,
+    actor: Any,
+    zone: Zone,
+    title: str,
+    texts: Mapping[Channel, str],
+    category: Category | None = None,
+    locality: Locality | None = None,
+    planned_at: datetime | None = None,
+) -> Post:
+    """A new draft with one text per chosen channel."""
+    _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
+    _check_texts(zone, texts)
+    with transaction.atomic():
+        post = Post.objects.create(
+            zone=zone, author=actor, title=title, category=category, locality=locality, planned_at=planned_at
+        )
+        PostVariant.objects.bulk_create(
+            [PostVariant(post=post, channel=channel, text=text) for channel, text in texts.items()]
+        )
+        audit_record(
+            action="editorial.post.create",
+            actor=actor,
+            zone=zone,
+            obj=post,
+            data={"fingerprint": post_fingerprint(post=post)},
+        )
+    return post
+
+
+def post_update(
+    *,
+    actor: Any,
+    post: Post,
+    texts: Mapping[Channel, str] | None = None,
+    title: str | None = None,
+    category: Category | None = None,
+    locality: Locality | None = None,
+    planned_at: datetime | None = None,
+) -> Post:
+    """Change a post. If what would be published changes (a text, a channel, the planned time), an approval or
+    a pending review is void: the post goes back to draft and must be reviewed again."""
+    with transaction.atomic():
+        post = _locked_post(post)
+        _require(permissions.can_edit_post(actor, post))
+        before = post_fingerprint(post=post)
+        if title is not None:
+            post.title = title
+        post.category = category if category is not None else post.category
+        post.locality = locality if locality is not None else post.locality
+        if planned_at is not None:
+            post.planned_at = planned_at
+        if texts is not None:
+            _check_texts(post.zone, texts)
+            PostVariant.objects.filter(post=post).exclude(channel__in=list(texts)).delete()
+            for channel, text in texts.items():
+                PostVariant.objects.update_or_create(post=post, channel=channel, defaults={"text": text})
+        post.save()
+        after = post_fingerprint(post=post)
+        data: dict[str, Any] = {"fingerprint_before": before, "fingerprint": after}
+        if after != before and post.status in (Post.Status.APPROVED, Post.Status.IN_REVIEW):
+            data["voided_status"] = post.status
+            Post.objects.filter(pk=post.pk).update(
+                status=Post.Status.DRAFT, approved_fingerprint="", approved_by=None, approved_at=None
+            )
+            post.refresh_from_db()
+        audit_record(action="editorial.post.update", actor=actor, zone=post.zone, obj=post, data=data)
+    return post
+
+
+def post_submit(*, actor: Any, post: Post) -> Post:
+    """Draft -> in review: the directors of the zone are told by e-mail."""
+    with transaction.atomic():
+        post = _locked_post(post)
+        _require(permissions.can_edit_post(actor, post))
+        if post.status != Post.Status.DRAFT:
+            raise WorkflowError(_("Only a draft can be submitted for review."))
+        variants = list(PostVariant.objects.filter(post=post))
+        if not variants:
+            raise WorkflowError(_("Choose at least one channel."))
+        if any(not v.text.strip() for v in variants):
+            raise WorkflowError(_("Every channel needs its text before review."))
+        if post.planned_at is None:
+            raise WorkflowError(_("Plan a date and time before review."))
+        Post.objects.filter(pk=post.pk).update(status=Post.Status.IN_REVIEW, updated_at=timezone.now())
+        post.refresh_from_db()
+        audit_record(
+            action="editorial.post.submit",
+            actor=actor,
+            zone=post.zone,
+            obj=post,
+            data={"fingerprint": post_fingerprint(post=post)},
+        )
+        transaction.on_commit(lambda: notifications.post_awaits_review(post_id=post.pk))
+    return post
+
+
+@dataclass(frozen=True)
+class ValueAnswer:
+    confirmed: bool
+    note: str = ""
+
+
+def post_approve(
+    *,
+    actor: Any,
+    post: Post,
+    reviewed_fingerprint: str,
+    answers: Mapping[int, ValueAnswer],
+    confidentiality_confirmed: bool,
+    override_reason: str = "",
+    findings: list[dict[str, Any]] | None = None,
+) -> Review:
+    """The director approves exactly the version they reviewed (``reviewed_fingerprint``).
+
+    Refused unless every active value of the zone is confirmed, the confidentiality rules are confirmed, and
+    any confidentiality finding is overridden with a reason (logged). The author never approves their post.
+    """
+    with transaction.atomic():
+        # Rights depend on the state, so they are checked on the locked, current row.
+        post = _locked_post(post)
+        _require(permissions.can_approve_post(actor, post))
+        current = post_fingerprint(post=post)
+        if current != reviewed_fingerprint:
+            raise WorkflowError(_("The post changed while you were reviewing it: read it again before approving."))
+        values = list(Value.objects.filter(zone=post.zone, is_active=True).order_by("order", "name"))
+        unconfirmed = [v.name for v in values if not answers.get(v.pk, ValueAnswer(False)).confirmed]
+        if unconfirmed:
+            raise WorkflowError(
+                _("Confirm every value before approving (missing: %(values)s).") % {"values": ", ".join(unconfirmed)}
+            )
+        if not confidentiality_confirmed:
+            raise WorkflowError(_("Confirm that the confidentiality rules are respected."))
+        if findings and not override_reason.strip():
+            raise WorkflowError(
+                _("The confidentiality scan found something: correct the text, or give the reason to publish anyway.")
+            )
+        review = Review.objects.create(
+            post=post,
+            reviewer=actor,
+            decision=Review.Decision.APPROVE,
+            fingerprint=current,
+            confidentiality_confirmed=True,
+            confidentiality_findings=findings or [],
+            confidentiality_override_reason=override_reason.strip() if findings else "",
+        )
+        ValueCheck.objects.bulk_create(
+            [
+                ValueCheck(
+                    review=review,
+                    value=v,
+                    value_name=v.name,
+                    value_question=v.question,
+                    confirmed=True,
+                    note=answers[v.pk].note,
+                )
+                for v in values
+            ]
+        )
+        now = timezone.now()
+        updated = Post.objects.filter(pk=post.pk, status=Post.Status.IN_REVIEW).update(
+            status=Post.Status.APPROVED, approved_fingerprint=current, approved_by=actor, approved_at=now
+        )
+        if updated != 1:
+            raise WorkflowError(_("This post is no longer waiting for review."))
+        audit_record(
+            action="editorial.post.approve", actor=actor, zone=post.zone, obj=post, data={"fingerprint": current}
+        )
+        if findings:
+            audit_record(
+                action="editorial.post.confidentiality_override",
+                actor=actor,
+                zone=post.zone,
+                obj=post,
+                data={"reason": override_reason.strip(), "findings": findings, "fingerprint": current},
+            )
+        transaction.on_commit(lambda: notifications.post_reviewed(review_id=review.pk))
+    post.refresh_from_db()
+    return review
+
+
+def post_request_changes(*, actor: Any, post: Post, comment: str) -> Review:
+    """In review -> draft, with the director's comment for the officer."""
+    _require(permissions.has_right(actor, post.zone, Right.REVIEW_POST))
+    if not comment.strip():
+        raise WorkflowError(_("Say what should change: the officer will read it."))
+    with transaction.atomic():
+        post = _locked_post(post)
+        if post.status != Post.Status.IN_REVIEW:
+            raise WorkflowError(_("This post is no longer waiting for review."))
+        current = post_fingerprint(post=post)
+        review = Review.objects.create(
+            post=post,
+            reviewer=actor,
+            decision=Review.Decision.REQUEST_CHANGES,
+            comment=comment.strip(),
+            fingerprint=current,
+        )
+        Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT, updated_at=timezone.now())
+        audit_record(
+            action="editorial.post.request_changes",
+            actor=actor,
+            zone=post.zone,
+            obj=post,
+            data={"fingerprint": current, "comment": comment.strip()},
+        )
+        transaction.on_commit(lambda: notifications.post_reviewed(review_id=review.pk))
+    return review
+
+
+def comment_add(*, actor: Any, post: Post, body: str) -> Comment:
+    _require(permissions.can_comment_post(actor, post))
+    if not body.strip():
+        raise WorkflowError(_("The comment is empty."))
+    with transaction.atomic():
+        comment = Comment.objects.create(post=post, author=actor, body=body.strip())
+        audit_record(
+            action="editorial.comment.add", actor=actor, zone=post.zone, obj=post, data={"comment": comment.pk}
+        )
+    return comment

@@ -1,0 +1,220 @@
+"""The workflow services: every transition, the fingerprint rule, and who may do what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from editorial import services
+from editorial.models import AuditEvent, Channel, Item, Post, Review, Unit, Value
+from editorial.services import ValueAnswer, WorkflowError
+from tests.factories import make_item, make_zone
+
+
+@pytest.fixture
+def post(zone_users):
+    channels = Channel.objects.filter(zone=zone_users.zone)
+    return services.post_create(
+        actor=zone_users.officer,
+        zone=zone_users.zone,
+        title="Contrôle radar",
+        texts={c: f"Contrôle radar à Quévy ce jeudi #controle #radar ({c.kind})" for c in channels},
+        planned_at=timezone.now() + timedelta(days=2),
+    )
+
+
+def all_values_confirmed(zone) -> dict[int, ValueAnswer]:
+    return {v.pk: ValueAnswer(confirmed=True) for v in Value.objects.filter(zone=zone, is_active=True)}
+
+
+def approve(post, director, **kwargs):
+    defaults = {
+        "reviewed_fingerprint": services.post_fingerprint(post=post),
+        "answers": all_values_confirmed(post.zone),
+        "confidentiality_confirmed": True,
+    }
+    defaults.update(kwargs)
+    return services.post_approve(actor=director, post=post, **defaults)
+
+
+def test_the_whole_path_from_item_to_approval(zone_users, django_capture_on_commit_callbacks):
+    zone = zone_users.zone
+    item = services.item_submit(
+        actor=zone_users.unit_head,
+        zone=zone,
+        unit=Unit.objects.get(zone=zone, name="Trafic"),
+        title="Contrôle vitesse Quévy",
+        facts="Jeudi 14h-16h",
+    )
+    post = services.item_take_up(actor=zone_users.officer, item=item)
+    assert item.status == Item.Status.TAKEN_UP and post.item == item and post.status == Post.Status.DRAFT
+    post = services.post_update(
+        actor=zone_users.officer,
+        post=post,
+        texts={Channel.objects.get(zone=zone, kind="x"): "Contrôle #radar à #Quevy"},
+        planned_at=timezone.now() + timedelta(days=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_submit(actor=zone_users.officer, post=post)
+    assert [m.to for m in mail.outbox] == [[zone_users.director.email]]
+    post.refresh_from_db()
+    assert post.status == Post.Status.IN_REVIEW
+    with django_capture_on_commit_callbacks(execute=True):
+        review = approve(post, zone_users.director)
+    post.refresh_from_db()
+    assert post.status == Post.Status.APPROVED
+    assert post.approved_fingerprint == review.fingerprint == services.post_fingerprint(post=post)
+    assert review.value_checks.count() == 2
+    actions = list(
+        AuditEvent.objects.filter(object_type="editorial.post", object_id=str(post.pk)).values_list("action", flat=True)
+    )
+    assert actions == [
+        "editorial.post.update",
+        "editorial.post.submit",
+        "editorial.post.approve",
+    ]
+
+
+def test_an_edit_after_approval_voids_it(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    approve(post, zone_users.director)
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    post = services.post_update(actor=zone_users.officer, post=post, texts={x: "Autre texte"})
+    assert post.status == Post.Status.DRAFT
+    assert post.approved_fingerprint == "" and post.approved_by is None
+    event = AuditEvent.objects.filter(action="editorial.post.update").latest("pk")
+    assert event.data["voided_status"] == "approved"
+
+
+@pytest.mark.parametrize("change", ["text", "planned_at", "channel"])
+def test_any_change_to_what_is_published_changes_the_fingerprint(zone_users, post, change):
+    before = services.post_fingerprint(post=post)
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    others = {v.channel: v.text for v in post.variants.exclude(channel=x)}
+    if change == "text":
+        post = services.post_update(actor=zone_users.officer, post=post, texts={x: "Nouveau", **others})
+    elif change == "planned_at":
+        later = post.planned_at + timedelta(minutes=1)
+        post = services.post_update(actor=zone_users.officer, post=post, planned_at=later)
+    else:  # the Facebook channel is dropped
+        post = services.post_update(actor=zone_users.officer, post=post, texts={x: post.variants.get(channel=x).text})
+    assert services.post_fingerprint(post=post) != before
+
+
+def test_a_title_change_keeps_the_approval(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    approve(post, zone_users.director)
+    post = services.post_update(actor=zone_users.officer, post=post, title="Titre interne")
+    assert post.status == Post.Status.APPROVED
+
+
+def test_the_author_cannot_approve_even_as_director(zone_users, post):
+    Membership.objects.create(user=zone_users.officer, zone=zone_users.zone, role=Role.DIRECTOR)
+    services.post_submit(actor=zone_users.officer, post=post)
+    with pytest.raises(PermissionDenied):
+        approve(post, zone_users.officer)
+
+
+@pytest.mark.parametrize("who", ["officer", "unit_head", "admin", "outsider"])
+def test_only_a_director_approves(zone_users, post, who):
+    services.post_submit(actor=zone_users.officer, post=post)
+    with pytest.raises(PermissionDenied):
+        approve(post, getattr(zone_users, who))
+
+
+def test_every_value_must_be_confirmed(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    answers = all_values_confirmed(zone_users.zone)
+    first = next(iter(answers))
+    answers[first] = ValueAnswer(confirmed=False)
+    with pytest.raises(WorkflowError):
+        approve(post, zone_users.director, answers=answers)
+    with pytest.raises(WorkflowError):
+        approve(post, zone_users.director, confidentiality_confirmed=False)
+    post.refresh_from_db()
+    assert post.status == Post.Status.IN_REVIEW and not Review.objects.exists()
+
+
+def test_a_value_edited_later_does_not_rewrite_the_review(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    review = approve(post, zone_users.director)
+    Value.objects.filter(zone=zone_users.zone).update(question="Nouvelle question ?")
+    assert "Nouvelle question ?" not in review.value_checks.values_list("value_question", flat=True)
+
+
+def test_approval_is_for_the_version_reviewed(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    seen = services.post_fingerprint(post=post)
+    # The text changes behind the reviewer's back (the officer edits while the director reads).
+    post.variants.update(text="Changé pendant la relecture")
+    with pytest.raises(WorkflowError):
+        approve(post, zone_users.director, reviewed_fingerprint=seen)
+
+
+def test_findings_need_an_override_reason_which_is_logged(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    findings = [{"kind": "licence_plate", "excerpt": "•-•••-•34"}]
+    with pytest.raises(WorkflowError):
+        approve(post, zone_users.director, findings=findings)
+    approve(post, zone_users.director, findings=findings, override_reason="Plaque d'un véhicule de police")
+    event = AuditEvent.objects.get(action="editorial.post.confidentiality_override")
+    assert event.data["reason"] == "Plaque d'un véhicule de police"
+
+
+def test_request_changes_sends_the_post_back_with_a_comment(zone_users, post, django_capture_on_commit_callbacks):
+    services.post_submit(actor=zone_users.officer, post=post)
+    with pytest.raises(WorkflowError):
+        services.post_request_changes(actor=zone_users.director, post=post, comment="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_request_changes(actor=zone_users.director, post=post, comment="Retirez l'heure exacte.")
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT
+    assert "Retirez l'heure exacte." in mail.outbox[-1].body
+
+
+def test_submit_needs_texts_and_a_time(zone_users):
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    post = services.post_create(actor=zone_users.officer, zone=zone_users.zone, title="T", texts={x: "Texte"})
+    with pytest.raises(WorkflowError):
+        services.post_submit(actor=zone_users.officer, post=post)
+    with pytest.raises(WorkflowError):
+        services.post_create(actor=zone_users.officer, zone=zone_users.zone, title="T", texts={})
+
+
+def test_an_item_is_handled_once(zone_users):
+    item = make_item(zone_users.zone, submitted_by=zone_users.unit_head)
+    services.item_take_up(actor=zone_users.officer, item=item)
+    with pytest.raises(WorkflowError):
+        services.item_take_up(actor=zone_users.officer, item=item)
+    with pytest.raises(WorkflowError):
+        services.item_decline(actor=zone_users.officer, item=item, reason="Doublon")
+    assert Post.objects.filter(item=item).count() == 1
+
+
+def test_a_decline_needs_a_reason(zone_users):
+    item = make_item(zone_users.zone, submitted_by=zone_users.unit_head)
+    with pytest.raises(WorkflowError):
+        services.item_decline(actor=zone_users.officer, item=item, reason="")
+    services.item_decline(actor=zone_users.officer, item=item, reason="Déjà annoncé")
+    assert item.status == Item.Status.DECLINED
+
+
+def test_a_unit_head_submits_for_their_own_unit_only(zone_users):
+    zone = zone_users.zone
+    judiciaire = Unit.objects.get(zone=zone, name="Judiciaire")
+    with pytest.raises(PermissionDenied):
+        services.item_submit(actor=zone_users.unit_head, zone=zone, unit=judiciaire, title="x", facts="y")
+    other_unit = Unit.objects.get(zone=make_zone(), name="Trafic")
+    with pytest.raises(PermissionDenied):
+        services.item_submit(actor=zone_users.officer, zone=zone, unit=other_unit, title="x", facts="y")
+
+
+def test_a_post_cannot_use_another_zones_channel(zone_users):
+    foreign = Channel.objects.filter(zone=make_zone()).first()
+    with pytest.raises(PermissionDenied):
+        services.post_create(actor=zone_users.officer, zone=zone_users.zone, title="T", texts={foreign: "x"})

@@ -78,7 +78,8 @@ def _require(allowed: bool) -> None:
 
 
 def _locked_post(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("zone", "item").get(pk=post.pk)
+    # Lock the post row only: the item is an outer join, which PostgreSQL cannot lock.
+    return Post.objects.select_for_update(of=("self",)).select_related("zone", "item").get(pk=post.pk)
 
 
 # --- Items ---------------------------------------------------------------------------------------------

@@ -250,11 +250,6 @@ class AuditEventAdmin(ZoneScopedAdmin):
     list_filter = ["action", ZONE_FILTER]
     search_fields = ["action", "actor_label", "object_id"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        zone_ids = self._zone_ids(request)
-        return qs if zone_ids is None else qs.filter(zone_id__in=zone_ids)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -263,6 +258,3 @@ class AuditEventAdmin(ZoneScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-    def _zone_id_of(self, obj: Model) -> int:
-        return obj.zone_id  # type: ignore[attr-defined]

@@ -77,6 +77,15 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def _require_same_zone(zone: Zone, *objects: Any) -> None:
+    """Categories, localities, units and channels of another zone are refused as if they did not exist."""
+    _require(all(obj is None or obj.zone_id == zone.pk for obj in objects))
+
+
+# Marks a keyword argument the caller did not give, so that None can mean "clear this field".
+UNCHANGED: Any = object()
+
+
 def _locked_post(post: Post) -> Post:
     # Lock the post row only: the item is an outer join, which PostgreSQL cannot lock.
     return Post.objects.select_for_update(of=("self",)).select_related("zone", "item").get(pk=post.pk)
@@ -101,9 +110,8 @@ def item_submit(
     """A unit head submits an item for their own unit (an officer may submit for any unit of the zone)."""
     _require(permissions.has_right(actor, zone, Right.SUBMIT_ITEM))
     is_officer = permissions.has_right(actor, zone, Right.TRIAGE_ITEMS)
-    _require(unit.zone_id == zone.pk and (is_officer or unit.pk in permissions.unit_ids_in(actor, zone)))
-    for related in (category, locality):
-        _require(related is None or related.zone_id == zone.pk)
+    _require_same_zone(zone, unit, category, locality)
+    _require(is_officer or unit.pk in permissions.unit_ids_in(actor, zone))
     if wanted_start and wanted_end and wanted_end < wanted_start:
         raise WorkflowError(_("The wanted window ends before it starts."))
     with transaction.atomic():
@@ -123,16 +131,20 @@ def item_submit(
     return item
 
 
+def _item_leave_new(item: Item, **changes: Any) -> None:
+    """Move a new item to its next state with a conditional update: of two officers acting at once, the
+    second is told the item was handled, instead of handling it twice."""
+    updated = Item.objects.filter(pk=item.pk, status=Item.Status.NEW).update(updated_at=timezone.now(), **changes)
+    if updated != 1:
+        raise WorkflowError(_("This item has already been handled."))
+
+
 def item_take_up(*, actor: Any, item: Item) -> Post:
-    """The officer takes an item up: it becomes a draft post linked to it, with one empty text per active
-    channel of the zone."""
+    """The officer takes an item up: it becomes a draft post linked to it, with the item's title, category,
+    locality and wanted start; the officer then chooses the channels and writes their texts."""
     _require(permissions.has_right(actor, item.zone, Right.TRIAGE_ITEMS))
     with transaction.atomic():
-        updated = Item.objects.filter(pk=item.pk, status=Item.Status.NEW).update(
-            status=Item.Status.TAKEN_UP, updated_at=timezone.now()
-        )
-        if updated != 1:
-            raise WorkflowError(_("This item has already been handled."))
+        _item_leave_new(item, status=Item.Status.TAKEN_UP)
         post = Post.objects.create(
             zone=item.zone,
             item=item,
@@ -149,14 +161,11 @@ def item_take_up(*, actor: Any, item: Item) -> Post:
 
 def item_decline(*, actor: Any, item: Item, reason: str) -> None:
     _require(permissions.has_right(actor, item.zone, Right.TRIAGE_ITEMS))
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise WorkflowError(_("Say why the item is declined: the unit head will read it."))
     with transaction.atomic():
-        updated = Item.objects.filter(pk=item.pk, status=Item.Status.NEW).update(
-            status=Item.Status.DECLINED, decline_reason=reason.strip(), updated_at=timezone.now()
-        )
-        if updated != 1:
-            raise WorkflowError(_("This item has already been handled."))
+        _item_leave_new(item, status=Item.Status.DECLINED, decline_reason=reason)
         audit_record(action="editorial.item.decline", actor=actor, zone=item.zone, obj=item, data={"reason": reason})
     item.refresh_from_db()
 
@@ -167,8 +176,7 @@ def item_decline(*, actor: Any, item: Item, reason: str) -> None:
 def _check_texts(zone: Zone, texts: Mapping[Channel, str]) -> None:
     if not texts:
         raise WorkflowError(_("Choose at least one channel."))
-    for channel in texts:
-        _require(channel.zone_id == zone.pk)
+    _require_same_zone(zone, *texts)
 
 
 def post_create(
@@ -184,6 +192,7 @@ def post_create(
     """A new draft with one text per chosen channel."""
     _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
     _check_texts(zone, texts)
+    _require_same_zone(zone, category, locality)
     with transaction.atomic():
         post = Post.objects.create(
             zone=zone, author=actor, title=title, category=category, locality=locality, planned_at=planned_at
@@ -207,21 +216,27 @@ def post_update(
     post: Post,
     texts: Mapping[Channel, str] | None = None,
     title: str | None = None,
-    category: Category | None = None,
-    locality: Locality | None = None,
-    planned_at: datetime | None = None,
+    category: Category | None = UNCHANGED,
+    locality: Locality | None = UNCHANGED,
+    planned_at: datetime | None = UNCHANGED,
 ) -> Post:
-    """Change a post. If what would be published changes (a text, a channel, the planned time), an approval or
-    a pending review is void: the post goes back to draft and must be reviewed again."""
+    """Change a post; arguments not given stay as they are, None clears a category, locality or time.
+
+    If what would be published changes (a text, a channel, the planned time), an approval or a pending review
+    is void: the post goes back to draft and must be reviewed again."""
     with transaction.atomic():
         post = _locked_post(post)
         _require(permissions.can_edit_post(actor, post))
         before = post_fingerprint(post=post)
         if title is not None:
             post.title = title
-        post.category = category if category is not None else post.category
-        post.locality = locality if locality is not None else post.locality
-        if planned_at is not None:
+        if category is not UNCHANGED:
+            _require_same_zone(post.zone, category)
+            post.category = category
+        if locality is not UNCHANGED:
+            _require_same_zone(post.zone, locality)
+            post.locality = locality
+        if planned_at is not UNCHANGED:
             post.planned_at = planned_at
         if texts is not None:
             _check_texts(post.zone, texts)

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import permissions
 from accounts.models import Role
 from editorial import selectors
-from editorial.tasks import HEARTBEAT_CACHE_KEY
 
 
 @login_required
@@ -34,6 +32,6 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "roles": roles,
             "roles_display": [Role(role).label for role in Role.values if role in roles],
             "rights": permissions.rights_in(request.user, zone),
-            "worker_seen_at": cache.get(HEARTBEAT_CACHE_KEY),
+            "worker_seen_at": selectors.worker_last_seen(),
         },
     )

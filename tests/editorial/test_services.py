@@ -218,3 +218,31 @@ def test_a_post_cannot_use_another_zones_channel(zone_users):
     foreign = Channel.objects.filter(zone=make_zone()).first()
     with pytest.raises(PermissionDenied):
         services.post_create(actor=zone_users.officer, zone=zone_users.zone, title="T", texts={foreign: "x"})
+
+
+def test_a_post_cannot_use_another_zones_category_or_locality(zone_users, post):
+    from editorial.models import Category, Locality
+
+    other = make_zone()
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    foreign_category = Category.objects.get(zone=other)
+    with pytest.raises(PermissionDenied):
+        services.post_create(
+            actor=zone_users.officer, zone=zone_users.zone, title="T", texts={x: "x"}, category=foreign_category
+        )
+    with pytest.raises(PermissionDenied):
+        services.post_update(actor=zone_users.officer, post=post, locality=Locality.objects.get(zone=other))
+    post.refresh_from_db()
+    assert post.locality is None
+
+
+def test_an_update_changes_only_what_it_is_given_and_none_clears(zone_users, post):
+    from editorial.models import Category
+
+    category = Category.objects.get(zone=zone_users.zone)
+    post = services.post_update(actor=zone_users.officer, post=post, category=category)
+    planned = post.planned_at
+    post = services.post_update(actor=zone_users.officer, post=post, title="Nouveau titre")
+    assert (post.category, post.planned_at) == (category, planned)
+    post = services.post_update(actor=zone_users.officer, post=post, category=None)
+    assert post.category is None and post.planned_at == planned

@@ -117,12 +117,13 @@ def can_view_post(user: Any, post: Post) -> bool:
     zone = post.zone
     if has_right(user, zone, Right.VIEW_PLAN):
         return True
-    # A unit head follows the posts made from their unit's items.
-    return (
-        post.item_id is not None
-        and Role.UNIT_HEAD in roles_in(user, zone)
-        and (post.item.unit_id in unit_ids_in(user, zone))
-    )
+    if Role.UNIT_HEAD not in roles_in(user, zone):
+        return False
+    # A unit head follows the posts made from their unit's items, and those the officer shared with the unit.
+    units = unit_ids_in(user, zone)
+    if post.item_id is not None and post.item.unit_id in units:
+        return True
+    return any(unit.pk in units for unit in post.shared_with_units.all())
 
 
 def can_edit_post(user: Any, post: Post) -> bool:

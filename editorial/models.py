@@ -296,6 +296,13 @@ class Post(ZoneOwned):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    shared_with_units = models.ManyToManyField(
+        Unit,
+        blank=True,
+        related_name="shared_posts",
+        verbose_name=_("shared with units"),
+        help_text=_("Unit heads of these units may read the post and comment on it."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -371,6 +378,8 @@ class Review(models.Model):
     confidentiality_confirmed = models.BooleanField(_("confidentiality rules checked"), default=False)
     confidentiality_findings = models.JSONField(_("confidentiality findings"), default=list, blank=True)
     confidentiality_override_reason = models.TextField(_("reason for overriding the findings"), blank=True)
+    # What the reviewer read (services.post_snapshot), so a later version can be compared with it.
+    snapshot = models.JSONField(_("reviewed version"), default=dict, blank=True)
     created_at = models.DateTimeField(_("reviewed at"), auto_now_add=True)
 
     class Meta:
@@ -433,6 +442,47 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+class WeekTheme(ZoneOwned):
+    """A theme the team plans for a week (road safety week, burglary prevention...), shown on the plan."""
+
+    week_start = models.DateField(_("week of"), help_text=_("The Monday of the week."))
+    title = models.CharField(_("theme"), max_length=120)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("theme of the week")
+        verbose_name_plural = _("themes of the week")
+        ordering = ["zone", "week_start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "week_start", "title"], name="weektheme_unique_title_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week_start:%Y-%m-%d} {self.title}"
+
+
+class CalendarFeed(ZoneOwned):
+    """A user's secret address for the iCalendar feed of the plan (calendar apps cannot log in)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [models.UniqueConstraint(fields=["zone", "user"], name="calendarfeed_one_per_user_zone")]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.zone}"
 
 
 class Publication(models.Model):

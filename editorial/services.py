@@ -10,14 +10,17 @@ forms can show it) when the action is refused in the current state or with this 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +30,12 @@ from accounts.permissions import Right
 from editorial import notifications
 from editorial.audit import audit_record
 from editorial.models import (
+    CalendarFeed,
     Category,
     Channel,
     Comment,
     Item,
+    ItemAttachment,
     Locality,
     Post,
     PostVariant,
@@ -38,6 +43,8 @@ from editorial.models import (
     Unit,
     Value,
     ValueCheck,
+    VariantMedia,
+    WeekTheme,
     Zone,
 )
 
@@ -70,6 +77,23 @@ def post_fingerprint(*, post: Post) -> str:
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def post_snapshot(*, post: Post) -> dict[str, Any]:
+    """What a reviewer reads, kept with their review so that a later version can be compared with it."""
+    variants = PostVariant.objects.filter(post=post).select_related("channel").prefetch_related("media")
+    return {
+        "planned_at": post.planned_at.astimezone(UTC).isoformat() if post.planned_at else None,
+        "variants": [
+            {
+                "channel_id": variant.channel_id,
+                "channel": str(variant.channel),
+                "text": variant.text,
+                "media": [m.alt_text for m in variant.media.all()],
+            }
+            for variant in variants.order_by("channel__kind", "channel_id")
+        ],
+    }
 
 
 def _require(allowed: bool) -> None:
@@ -106,8 +130,11 @@ def item_submit(
     wanted_start: datetime | None = None,
     wanted_end: datetime | None = None,
     confidentiality_notes: str = "",
+    attachments: Sequence[File] = (),
 ) -> Item:
-    """A unit head submits an item for their own unit (an officer may submit for any unit of the zone)."""
+    """A unit head submits an item for their own unit (an officer may submit for any unit of the zone).
+
+    ``attachments`` are photos the officer may use; the form has checked they are images."""
     _require(permissions.has_right(actor, zone, Right.SUBMIT_ITEM))
     is_officer = permissions.has_right(actor, zone, Right.TRIAGE_ITEMS)
     _require_same_zone(zone, unit, category, locality)
@@ -127,7 +154,15 @@ def item_submit(
             wanted_end=wanted_end,
             confidentiality_notes=confidentiality_notes,
         )
-        audit_record(action="editorial.item.submit", actor=actor, zone=zone, obj=item, data={"unit": unit.name})
+        for upload in attachments:
+            ItemAttachment.objects.create(item=item, file=upload)
+        audit_record(
+            action="editorial.item.submit",
+            actor=actor,
+            zone=zone,
+            obj=item,
+            data={"unit": unit.name, "attachments": len(attachments)},
+        )
     return item
 
 
@@ -173,6 +208,49 @@ def item_decline(*, actor: Any, item: Item, reason: str) -> None:
 # --- Posts ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewMedia:
+    """An image to attach to one channel's text; ``sha256`` comes from the form's checks."""
+
+    channel: Channel
+    image: File
+    alt_text: str
+    sha256: str
+
+
+def _media_apply(
+    post: Post,
+    *,
+    add: Sequence[NewMedia] = (),
+    alt_texts: Mapping[int, str] | None = None,
+    remove: Iterable[int] = (),
+) -> None:
+    """Add, re-describe and remove images of a post's texts (ids of another post are ignored)."""
+    own = VariantMedia.objects.filter(variant__post=post)
+    remove = set(remove)
+    if remove:
+        for media in own.filter(pk__in=remove):
+            media.image.delete(save=False)
+            media.delete()
+    for media_id, alt in (alt_texts or {}).items():
+        if media_id in remove:
+            continue
+        if not alt.strip():
+            raise WorkflowError(_("Every image needs its alternative text."))
+        own.filter(pk=media_id).update(alt_text=alt.strip())
+    variants = {v.channel_id: v for v in PostVariant.objects.filter(post=post)}
+    for new in add:
+        variant = variants.get(new.channel.pk)
+        if variant is None:
+            raise WorkflowError(_("An image was added for a channel the post does not use."))
+        if not new.alt_text.strip():
+            raise WorkflowError(_("Every image needs its alternative text."))
+        order = variant.media.count()
+        VariantMedia.objects.create(
+            variant=variant, image=new.image, alt_text=new.alt_text.strip(), sha256=new.sha256, order=order
+        )
+
+
 def _check_texts(zone: Zone, texts: Mapping[Channel, str]) -> None:
     if not texts:
         raise WorkflowError(_("Choose at least one channel."))
@@ -188,8 +266,9 @@ def post_create(
     category: Category | None = None,
     locality: Locality | None = None,
     planned_at: datetime | None = None,
+    media_add: Sequence[NewMedia] = (),
 ) -> Post:
-    """A new draft with one text per chosen channel."""
+    """A new draft with one text per chosen channel (and their images)."""
     _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
     _check_texts(zone, texts)
     _require_same_zone(zone, category, locality)
@@ -200,6 +279,7 @@ def post_create(
         PostVariant.objects.bulk_create(
             [PostVariant(post=post, channel=channel, text=text) for channel, text in texts.items()]
         )
+        _media_apply(post, add=media_add)
         audit_record(
             action="editorial.post.create",
             actor=actor,
@@ -219,11 +299,14 @@ def post_update(
     category: Category | None = UNCHANGED,
     locality: Locality | None = UNCHANGED,
     planned_at: datetime | None = UNCHANGED,
+    media_add: Sequence[NewMedia] = (),
+    media_alt_texts: Mapping[int, str] | None = None,
+    media_remove: Iterable[int] = (),
 ) -> Post:
     """Change a post; arguments not given stay as they are, None clears a category, locality or time.
 
-    If what would be published changes (a text, a channel, the planned time), an approval or a pending review
-    is void: the post goes back to draft and must be reviewed again."""
+    If what would be published changes (a text, a channel, an image or its alternative text, the planned time),
+    an approval or a pending review is void: the post goes back to draft and must be reviewed again."""
     with transaction.atomic():
         post = _locked_post(post)
         _require(permissions.can_edit_post(actor, post))
@@ -243,6 +326,7 @@ def post_update(
             PostVariant.objects.filter(post=post).exclude(channel__in=list(texts)).delete()
             for channel, text in texts.items():
                 PostVariant.objects.update_or_create(post=post, channel=channel, defaults={"text": text})
+        _media_apply(post, add=media_add, alt_texts=media_alt_texts, remove=media_remove)
         post.save()
         after = post_fingerprint(post=post)
         data: dict[str, Any] = {"fingerprint_before": before, "fingerprint": after}
@@ -331,6 +415,7 @@ def post_approve(
             confidentiality_confirmed=True,
             confidentiality_findings=findings or [],
             confidentiality_override_reason=override_reason.strip() if findings else "",
+            snapshot=post_snapshot(post=post),
         )
         ValueCheck.objects.bulk_create(
             [
@@ -383,6 +468,7 @@ def post_request_changes(*, actor: Any, post: Post, comment: str) -> Review:
             decision=Review.Decision.REQUEST_CHANGES,
             comment=comment.strip(),
             fingerprint=current,
+            snapshot=post_snapshot(post=post),
         )
         Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT, updated_at=timezone.now())
         audit_record(
@@ -406,3 +492,76 @@ def comment_add(*, actor: Any, post: Post, body: str) -> Comment:
             action="editorial.comment.add", actor=actor, zone=post.zone, obj=post, data={"comment": comment.pk}
         )
     return comment
+
+
+def post_share(*, actor: Any, post: Post, units: Iterable[Unit]) -> None:
+    """The officer lets unit heads of other units read a post (and comment on it); replaces the list."""
+    _require(permissions.has_right(actor, post.zone, Right.DRAFT_POST))
+    units = list(units)
+    _require_same_zone(post.zone, *units)
+    with transaction.atomic():
+        post.shared_with_units.set(units)
+        audit_record(
+            action="editorial.post.share",
+            actor=actor,
+            zone=post.zone,
+            obj=post,
+            data={"units": sorted(unit.name for unit in units)},
+        )
+
+
+# --- Plan ----------------------------------------------------------------------------------------------
+
+
+def week_theme_add(*, actor: Any, zone: Zone, week_start: dt.date, title: str, notes: str = "") -> WeekTheme:
+    """A theme planned for the week starting on Monday ``week_start``."""
+    _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
+    title = title.strip()
+    if not title:
+        raise WorkflowError(_("Give the theme a name."))
+    if week_start.weekday() != 0:
+        raise WorkflowError(_("A week starts on a Monday."))
+    if WeekTheme.objects.filter(zone=zone, week_start=week_start, title=title).exists():
+        raise WorkflowError(_("This theme is already planned for that week."))
+    with transaction.atomic():
+        theme = WeekTheme.objects.create(
+            zone=zone, week_start=week_start, title=title, notes=notes.strip(), created_by=actor
+        )
+        audit_record(
+            action="editorial.theme.add",
+            actor=actor,
+            zone=zone,
+            obj=theme,
+            data={"week": week_start.isoformat(), "title": title},
+        )
+    return theme
+
+
+def week_theme_delete(*, actor: Any, theme: WeekTheme) -> None:
+    _require(permissions.has_right(actor, theme.zone, Right.DRAFT_POST))
+    with transaction.atomic():
+        audit_record(
+            action="editorial.theme.delete",
+            actor=actor,
+            zone=theme.zone,
+            obj=theme,
+            data={"week": theme.week_start.isoformat(), "title": theme.title},
+        )
+        theme.delete()
+
+
+def calendar_feed_get_or_create(*, actor: Any, zone: Zone, renew: bool = False) -> CalendarFeed:
+    """The user's secret feed address for the zone's plan; ``renew`` replaces it (the old one stops working)."""
+    _require(permissions.has_right(actor, zone, Right.VIEW_PLAN))
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().filter(zone=zone, user=actor).first()
+        if feed is not None and not renew:
+            return feed
+        token = secrets.token_urlsafe(32)
+        if feed is None:
+            feed = CalendarFeed.objects.create(zone=zone, user=actor, token=token)
+        else:
+            feed.token = token
+            feed.save(update_fields=["token"])
+        audit_record(action="editorial.calendar_feed.renew", actor=actor, zone=zone, obj=feed)
+    return feed

@@ -1,10 +1,44 @@
 from django.urls import path
 
-from editorial import views
+from editorial.views import dashboard, items, plan, posts, review
 
 app_name = "editorial"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("z/<slug:zone_slug>/", views.zone_dashboard, name="zone_dashboard"),
+    path("", dashboard.home, name="home"),
+    path("z/<slug:zone_slug>/", dashboard.zone_dashboard, name="zone_dashboard"),
+    # Items from the units, and the officer's inbox.
+    path("z/<slug:zone_slug>/items/", items.item_list, name="item_list"),
+    path("z/<slug:zone_slug>/items/new/", items.item_create, name="item_create"),
+    path("z/<slug:zone_slug>/items/<int:item_id>/", items.item_detail, name="item_detail"),
+    path("z/<slug:zone_slug>/items/<int:item_id>/take-up/", items.item_take_up, name="item_take_up"),
+    path("z/<slug:zone_slug>/items/<int:item_id>/decline/", items.item_decline, name="item_decline"),
+    path(
+        "z/<slug:zone_slug>/items/<int:item_id>/files/<int:attachment_id>/",
+        items.item_attachment,
+        name="item_attachment",
+    ),
+    # Drafting and the post page.
+    path("z/<slug:zone_slug>/posts/new/", posts.post_create, name="post_create"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/", posts.post_detail, name="post_detail"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/submit/", posts.post_submit, name="post_submit"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/comments/", posts.comment_add, name="comment_add"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
+    # Review by the director.
+    path("z/<slug:zone_slug>/review/", review.review_queue, name="review_queue"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/review/", review.review_post, name="review_post"),
+    path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/request-changes/",
+        review.request_changes,
+        name="request_changes",
+    ),
+    # The weekly plan and its calendar feed.
+    path("z/<slug:zone_slug>/plan/", plan.plan_week, name="plan"),
+    path("z/<slug:zone_slug>/plan/<int:year>-W<int:week>/", plan.plan_week, name="plan_week"),
+    path("z/<slug:zone_slug>/plan/themes/", plan.theme_add, name="theme_add"),
+    path("z/<slug:zone_slug>/plan/themes/<int:theme_id>/delete/", plan.theme_delete, name="theme_delete"),
+    path("z/<slug:zone_slug>/plan/calendar/", plan.calendar_settings, name="calendar_settings"),
+    path("calendar/<str:token>.ics", plan.calendar_feed, name="calendar_feed"),
 ]

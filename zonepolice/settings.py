@@ -256,3 +256,9 @@ LOGGING = {
 
 # --- The desk ------------------------------------------------------------------------------------------
 DESK_SITE_NAME = envstr("DESK_SITE_NAME", "Zone desk")
+
+# Images attached to posts and items: X takes up to 5 MB per image, Facebook more; the stricter limit wins.
+DESK_MAX_IMAGE_BYTES = envint("DESK_MAX_IMAGE_BYTES", 5_000_000)
+# Pixels, not bytes, make a decompression bomb: a small PNG can claim billions of pixels.
+DESK_MAX_IMAGE_PIXELS = 40_000_000
+DESK_IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")

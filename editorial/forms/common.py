@@ -1,0 +1,147 @@
+"""Form pieces shared by the editorial pages: zone times with the clock changes, images, text cleaning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from editorial.clock import AmbiguousLocalTime, NonexistentLocalTime, zone_time
+
+# Control characters other than tab and newline have no place in a post or a form and can break previews.
+_CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None}
+
+
+def clean_text(value: str) -> str:
+    """Browsers send CRLF; X and Facebook count a newline as one character, so only LF is kept."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class ZoneTimeFormMixin:
+    """Turns naive ``datetime-local`` fields into aware UTC instants in the zone's timezone.
+
+    Each name in ``zone_time_fields`` gets a companion ``<name>_fold`` choice, hidden until the time typed
+    happens twice (clocks going back), when the form asks which of the two is meant. A time that does not
+    exist (clocks going forward) is refused. ``future_fields`` must not be in the past when typed or changed.
+    """
+
+    zone_time_fields: tuple[str, ...] = ()
+    future_fields: tuple[str, ...] = ()
+
+    def _setup_zone_times(self, zone: Any) -> None:
+        self.zone_tz = zone.tzinfo
+        for name in self.zone_time_fields:
+            field = self.fields[name]
+            field.widget = LocalDateTimeInput()
+            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+            initial = self.initial.get(name)
+            if isinstance(initial, dt.datetime) and timezone.is_aware(initial):
+                self.initial[name] = initial.astimezone(self.zone_tz).replace(tzinfo=None)
+            self.fields[f"{name}_fold"] = forms.TypedChoiceField(
+                label=_("Which one?"),
+                choices=[],
+                coerce=int,
+                required=False,
+                widget=forms.HiddenInput,
+            )
+
+    def _ask_fold(self, name: str, choices: tuple[dt.datetime, dt.datetime]) -> None:
+        fold_field = self.fields[f"{name}_fold"]
+        labels = (
+            _("the first time, still on summer time (%(time)s UTC)"),
+            _("the second time, on winter time (%(time)s UTC)"),
+        )
+        fold_field.choices = [
+            (str(i), label % {"time": formats.time_format(moment, "H:i")})
+            for i, (label, moment) in enumerate(zip(labels, choices, strict=True))
+        ]
+        fold_field.widget = forms.RadioSelect(choices=fold_field.choices)
+
+    def clean_zone_times(self, cleaned_data: dict[str, Any]) -> None:
+        """Call from ``clean()``: replaces each naive value with its aware instant, or adds the error."""
+        now = timezone.now()
+        for name in self.zone_time_fields:
+            naive = cleaned_data.get(name)
+            if not isinstance(naive, dt.datetime):
+                continue
+            fold_raw = self.data.get(self.add_prefix(f"{name}_fold"), "")
+            fold = int(fold_raw) if fold_raw in ("0", "1") else None
+            try:
+                aware = zone_time(naive, self.zone_tz, fold=fold)
+            except NonexistentLocalTime:
+                self.add_error(
+                    name,
+                    _(
+                        "%(time)s does not exist in Brussels: that night the clocks jump from 02:00 to 03:00. "
+                        "Choose another time."
+                    )
+                    % {"time": naive.strftime("%d/%m/%Y %H:%M")},
+                )
+                continue
+            except AmbiguousLocalTime as ambiguous:
+                self._ask_fold(name, ambiguous.choices)
+                self.add_error(
+                    f"{name}_fold",
+                    _(
+                        "%(time)s happens twice in Brussels: that night the clocks go back from 03:00 to 02:00. "
+                        "Say which one you mean."
+                    )
+                    % {"time": naive.strftime("%d/%m/%Y %H:%M")},
+                )
+                continue
+            if fold is not None:
+                self._ask_fold(name, (zone_time(naive, self.zone_tz, fold=0), zone_time(naive, self.zone_tz, fold=1)))
+            changed = name in self.changed_data or not self.initial.get(name)
+            if name in self.future_fields and changed and aware <= now:
+                self.add_error(name, _("This time is already past: choose a time to come."))
+                continue
+            cleaned_data[name] = aware
+
+
+def image_checks(upload: UploadedFile) -> str:
+    """Refuse what the networks would refuse, before anyone reviews it; returns the file's SHA-256.
+
+    Type is judged from the content (Pillow), never from the name or the browser's claim.
+    """
+    max_bytes = settings.DESK_MAX_IMAGE_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise forms.ValidationError(
+            _("This image weighs %(size)s MB; the limit is %(max)s MB.")
+            % {"size": f"{upload.size / 1_000_000:.1f}", "max": f"{max_bytes / 1_000_000:.0f}"}
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            kind = image.format
+            width, height = image.size
+            if width * height > settings.DESK_MAX_IMAGE_PIXELS:
+                raise forms.ValidationError(
+                    _("This image is %(w)s by %(h)s pixels, too large to publish.") % {"w": width, "h": height}
+                )
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise forms.ValidationError(_("This file is not an image that can be read.")) from None
+    if kind not in settings.DESK_IMAGE_FORMATS:
+        raise forms.ValidationError(
+            _("Images in %(kind)s format cannot be published; use JPEG, PNG, GIF or WebP.") % {"kind": kind}
+        )
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

@@ -19,7 +19,9 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from stdnum import iban as stdnum_iban
 from stdnum.be import bis as stdnum_bis
@@ -331,3 +333,19 @@ def scan(
             )
         )
     return findings
+
+
+def scan_variants(variants: Iterable[Any]) -> dict[int, list[Finding]]:
+    """Findings per post variant id (PostVariant objects): what the officer sees while drafting and what the
+    director must correct or override before approving."""
+    return {variant.pk: scan(variant.text) for variant in variants}
+
+
+def findings_payload(findings_by_variant: dict[int, list[Finding]], variants: Iterable[Any]) -> list[dict]:
+    """The findings as stored with an approval and in its override audit event (in English, masked)."""
+    payload = []
+    with translation.override("en"):
+        for variant in variants:
+            for finding in findings_by_variant.get(variant.pk, []):
+                payload.append({"channel": variant.channel_id, **finding.to_dict()})
+    return payload

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from accounts import permissions
+from accounts.models import Role
 
 register = template.Library()
 
@@ -24,3 +28,15 @@ def social_text(text: str) -> SafeString:
     escaped = _LINK_RE.sub(lambda m: f'<span class="social-link">{m.group(0)}</span>', escaped)
     escaped = _TAG_RE.sub(r'<span class="social-link">\1\2</span>', escaped)
     return mark_safe(escaped.replace("\n", "<br>"))  # noqa: S308 - built from escaped text only
+
+
+@register.inclusion_tag("editorial/_zone_nav.html", takes_context=True)
+def zone_nav(context: template.Context, zone: Any) -> dict[str, Any]:
+    """The zone's pages the user may open, for the navigation bar (memberships are cached: no query)."""
+    user = context["request"].user
+    return {
+        "zone": zone,
+        "rights": permissions.rights_in(user, zone),
+        "is_unit_head": Role.UNIT_HEAD in permissions.roles_in(user, zone),
+        "current": context["request"].resolver_match.url_name if context["request"].resolver_match else "",
+    }

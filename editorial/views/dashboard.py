@@ -3,10 +3,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Role
+from accounts.permissions import Right
 from editorial import selectors
+from editorial.selectors import desk
 
 
 @login_required
@@ -23,6 +26,10 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = permissions.zone_for_user_or_404(request.user, zone_slug)
     overview = selectors.zone_overview(zone=zone, user=request.user)
     roles = permissions.roles_in(request.user, zone)
+    rights = permissions.rights_in(request.user, zone)
+    # Each role sees its own work first: the officer's day, the director's queue, the unit head's items.
+    officer = desk.officer_desk(zone=zone) if Right.DRAFT_POST in rights else None
+    queue = desk.director_queue(zone=zone) if Right.REVIEW_POST in rights else None
     return render(
         request,
         "editorial/dashboard.html",
@@ -31,7 +38,10 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "overview": overview,
             "roles": roles,
             "roles_display": [Role(role).label for role in Role.values if role in roles],
-            "rights": permissions.rights_in(request.user, zone),
+            "rights": rights,
+            "officer": officer,
+            "queue": queue,
+            "now": timezone.now(),
             "worker_seen_at": selectors.worker_last_seen(),
         },
     )

@@ -66,3 +66,87 @@ def test_its_query_count_does_not_grow_with_posts_and_items(client, zone_users, 
         make_item(zone_users.zone, submitted_by=zone_users.unit_head)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(dashboard(zone_users.zone))
+
+
+def _submitted(zone_users, title: str, planned_at):
+    from editorial import services
+
+    post = make_post(zone_users.zone, zone_users.officer, title=title, planned_at=planned_at)
+    return services.post_submit(actor=zone_users.officer, post=post)
+
+
+def test_the_officer_sees_their_day(client, zone_users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from editorial import services
+    from editorial.models import Publication
+
+    now = timezone.now()
+    zone = zone_users.zone
+    today_local = timezone.localtime(now, zone.tzinfo).replace(hour=23, minute=30, second=0, microsecond=0)
+    make_post(zone, zone_users.officer, title="Ce soir à Quévy", planned_at=today_local)
+    make_post(zone, zone_users.officer, title="Dans une semaine", planned_at=now + timedelta(days=7))
+    _submitted(zone_users, "En attente du chef", now + timedelta(days=2))
+    came_back = _submitted(zone_users, "Revenu avec remarques", now + timedelta(days=3))
+    services.post_request_changes(actor=zone_users.director, post=came_back, comment="Retirez le nom de la rue.")
+    failed = make_post(zone, zone_users.officer, title="Échec de publication")
+    Publication.objects.create(
+        post=failed,
+        channel=zone.channel_set.first(),
+        status=Publication.Status.FAILED,
+        last_error="Mot de passe X expiré",
+    )
+    client.force_login(zone_users.officer)
+    page = client.get(dashboard(zone)).content.decode()
+    due_today = page.split('id="due-today"')[1].split("</section>")[0]
+    assert "Ce soir à Quévy" in due_today
+    assert "Dans une semaine" not in due_today
+    assert "En attente du chef" in page.split('id="waiting-review"')[1]
+    back = page.split('id="came-back"')[1].split("</section>")[0]
+    assert "Revenu avec remarques" in back and "Retirez le nom de la rue." in back
+    failures = page.split('id="failures"')[1].split("</section>")[0]
+    assert "Échec de publication" in failures and "Mot de passe X expiré" in failures
+
+
+def test_the_director_sees_the_queue_oldest_due_first(client, zone_users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    _submitted(zone_users, "Plus tard", now + timedelta(days=5))
+    _submitted(zone_users, "Bientôt", now + timedelta(hours=3))
+    client.force_login(zone_users.director)
+    page = client.get(dashboard(zone_users.zone)).content.decode()
+    queue = page.split('id="review-queue"')[1].split("</section>")[0]
+    assert queue.index("Bientôt") < queue.index("Plus tard")
+    assert 'id="due-today"' not in page  # the officer's day is not the director's
+
+
+def test_the_unit_head_sees_neither_queue_nor_officer_day(client, zone_users):
+    client.force_login(zone_users.unit_head)
+    page = client.get(dashboard(zone_users.zone)).content.decode()
+    assert 'id="review-queue"' not in page and 'id="due-today"' not in page
+    assert 'id="unit-items"' in page
+
+
+@pytest.mark.parametrize("role", ["officer", "director"])
+def test_role_lists_keep_a_fixed_query_count(client, zone_users, django_assert_max_num_queries, role):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(getattr(zone_users, role))
+    now = timezone.now()
+    _submitted(zone_users, "Un", now + timedelta(days=1))
+    today_noon = timezone.localtime(now, zone_users.zone.tzinfo).replace(hour=12, minute=0)
+    make_post(zone_users.zone, zone_users.officer, planned_at=today_noon)
+    with django_assert_max_num_queries(20) as few:
+        client.get(dashboard(zone_users.zone))
+    for n in range(25):
+        _submitted(zone_users, f"Post {n}", now + timedelta(hours=n + 1))
+        make_post(zone_users.zone, zone_users.officer, planned_at=today_noon + timedelta(minutes=n))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(dashboard(zone_users.zone))

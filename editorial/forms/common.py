@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.fields import BaseTemporalField
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -31,6 +32,34 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
+class ZoneDateTimeField(forms.DateTimeField):
+    """A wall-clock time kept naive: Django would place it in the current timezone and refuse the clock-change
+    hours with a vague message; ZoneTimeFormMixin places it in the zone's timezone and explains."""
+
+    def __init__(self, *, zone_tz: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", LocalDateTimeInput())
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(**kwargs)
+        self.zone_tz = zone_tz
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return value.astimezone(self.zone_tz).replace(tzinfo=None)
+        return value
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return self.prepare_value(value)
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day)
+        if not isinstance(value, str):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        # BaseTemporalField parses with input_formats and raises the "invalid" error, without any timezone.
+        return BaseTemporalField.to_python(self, value)
+
+
 class ZoneTimeFormMixin:
     """Turns naive ``datetime-local`` fields into aware UTC instants in the zone's timezone.
 
@@ -45,15 +74,17 @@ class ZoneTimeFormMixin:
     def _setup_zone_times(self, zone: Any) -> None:
         self.zone_tz = zone.tzinfo
         for name in self.zone_time_fields:
-            field = self.fields[name]
-            field.widget = LocalDateTimeInput()
-            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+            old = self.fields[name]
+            self.fields[name] = ZoneDateTimeField(
+                zone_tz=self.zone_tz, label=old.label, required=old.required, help_text=old.help_text
+            )
             initial = self.initial.get(name)
             if isinstance(initial, dt.datetime) and timezone.is_aware(initial):
                 self.initial[name] = initial.astimezone(self.zone_tz).replace(tzinfo=None)
             self.fields[f"{name}_fold"] = forms.TypedChoiceField(
                 label=_("Which one?"),
-                choices=[],
+                # Both answers are valid from the start; the labels with their UTC times come with the question.
+                choices=[("0", "0"), ("1", "1")],
                 coerce=int,
                 required=False,
                 widget=forms.HiddenInput,

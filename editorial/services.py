@@ -391,6 +391,10 @@ def post_approve(
     with transaction.atomic():
         # Rights depend on the state, so they are checked on the locked, current row.
         post = _locked_post(post)
+        _require(permissions.has_right(actor, post.zone, Right.REVIEW_POST))
+        # A director who finds the post already handled is told so, not refused as if they had no right.
+        if post.status != Post.Status.IN_REVIEW:
+            raise WorkflowError(_("This post is no longer waiting for review."))
         _require(permissions.can_approve_post(actor, post))
         current = post_fingerprint(post=post)
         if current != reviewed_fingerprint:

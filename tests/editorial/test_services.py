@@ -246,3 +246,79 @@ def test_an_update_changes_only_what_it_is_given_and_none_clears(zone_users, pos
     assert (post.category, post.planned_at) == (category, planned)
     post = services.post_update(actor=zone_users.officer, post=post, category=None)
     assert post.category is None and post.planned_at == planned
+
+
+def _png(name: str = "photo.png", colour: str = "red"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _with_image(zone_users, post):
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    return services.post_update(
+        actor=zone_users.officer,
+        post=post,
+        media_add=[services.NewMedia(channel=x, image=_png(), alt_text="Un radar", sha256="a" * 64)],
+    )
+
+
+@pytest.mark.parametrize("change", ["add", "alt_text", "remove"])
+def test_an_image_change_after_approval_voids_it(zone_users, post, change):
+    post = _with_image(zone_users, post)
+    services.post_submit(actor=zone_users.officer, post=post)
+    approve(post, zone_users.director)
+    media = post.variants.get(channel__kind="x").media.get()
+    if change == "add":
+        _with_image(zone_users, post)
+    elif change == "alt_text":
+        services.post_update(actor=zone_users.officer, post=post, media_alt_texts={media.pk: "Un autre radar"})
+    else:
+        services.post_update(actor=zone_users.officer, post=post, media_remove=[media.pk])
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT
+    assert post.approved_fingerprint == ""
+
+
+def test_an_image_needs_its_alt_text(zone_users, post):
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    with pytest.raises(WorkflowError):
+        services.post_update(
+            actor=zone_users.officer,
+            post=post,
+            media_add=[services.NewMedia(channel=x, image=_png(), alt_text="  ", sha256="a" * 64)],
+        )
+
+
+def test_another_posts_image_is_left_alone(zone_users, post):
+    other = _with_image(
+        zone_users,
+        services.post_create(
+            actor=zone_users.officer,
+            zone=zone_users.zone,
+            title="Autre",
+            texts={Channel.objects.get(zone=zone_users.zone, kind="x"): "Autre"},
+        ),
+    )
+    media = other.variants.get().media.get()
+    services.post_update(actor=zone_users.officer, post=post, media_remove=[media.pk])
+    assert other.variants.get().media.filter(pk=media.pk).exists()
+
+
+def test_a_director_approving_a_post_already_handled_is_told_so(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    approve(post, zone_users.director)
+    with pytest.raises(WorkflowError):
+        approve(post, zone_users.director)
+
+
+def test_a_review_keeps_the_version_it_read(zone_users, post):
+    services.post_submit(actor=zone_users.officer, post=post)
+    review = approve(post, zone_users.director)
+    texts = {v["channel_id"]: v["text"] for v in review.snapshot["variants"]}
+    assert texts == {v.channel_id: v.text for v in post.variants.all()}

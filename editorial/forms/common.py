@@ -57,7 +57,11 @@ class ZoneDateTimeField(forms.DateTimeField):
         if not isinstance(value, str):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         # BaseTemporalField parses with input_formats and raises the "invalid" error, without any timezone.
-        return BaseTemporalField.to_python(self, value)
+        parsed = BaseTemporalField.to_python(self, value)
+        # Year 1 overflows when placed in UTC (a server error otherwise); nothing is planned that far anyway.
+        if not 1900 <= parsed.year <= 9998:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
 
 
 class ZoneTimeFormMixin:

@@ -1,31 +1,226 @@
-"""Placeholder until this area is built in this session."""
+"""Drafting a post (one text per channel) and the post page: previews, findings, comments, history, sharing."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from accounts.permissions import Right
+from editorial import services
+from editorial.forms.posts import CommentForm, PostForm, ShareForm
+from editorial.models import Category, Locality, Post, Unit, VariantMedia, Zone
+from editorial.selectors import posts as post_selectors
+from editorial.services import WorkflowError
+from editorial.views.access import post_for_user, zone_with_right
+
+_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
 
 
-def post_create(request, **kwargs):
-    raise Http404
+def _post_form(request: HttpRequest, zone: Zone, post: Post | None = None) -> PostForm:
+    categories = list(Category.objects.filter(zone=zone).order_by("name"))
+    localities = list(Locality.objects.filter(zone=zone).order_by("name"))
+    bound = request.method == "POST"
+    return PostForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        zone=zone,
+        channels=list(post_selectors.zone_channels(zone=zone)),
+        categories=categories,
+        localities=localities,
+        post=post,
+        variants=post_selectors.post_variants(post=post) if post is not None else None,
+    )
 
 
-def post_detail(request, **kwargs):
-    raise Http404
+def _render_form(request: HttpRequest, zone: Zone, form: PostForm, post: Post | None) -> HttpResponse:
+    context = {
+        "zone": zone,
+        "form": form,
+        "post": post,
+        "item": post.item if post is not None else None,
+        "blocks": form.channel_blocks(),
+        "hashtags": post_selectors.hashtag_options(
+            categories=list(form.categories.values()), localities=list(form.localities.values())
+        ),
+        "selected_hashtags": form.selected_hashtags(),
+        "voids_review": post is not None and post.status in (Post.Status.APPROVED, Post.Status.IN_REVIEW),
+    }
+    return render(request, "editorial/post_form.html", context)
 
 
-def post_edit(request, **kwargs):
-    raise Http404
+@login_required
+def post_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
+    zone = zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
+    form = _post_form(request, zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.post_create(actor=request.user, zone=zone, **form.create_kwargs())
+        except WorkflowError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The draft is saved."))
+            return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+    return _render_form(request, zone, form, None)
 
 
-def post_submit(request, **kwargs):
-    raise Http404
+@login_required
+def post_edit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    """Saving a change to what would be published voids an approval or a pending review (the service does it);
+    the page warns before and says so after."""
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.has_right(request.user, zone, Right.DRAFT_POST):
+        raise PermissionDenied
+    if not permissions.can_edit_post(request.user, post):
+        messages.error(
+            request,
+            _("This post is %(status)s: it cannot be changed any more.")
+            % {"status": post.get_status_display().lower()},
+        )
+        return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+    form = _post_form(request, zone, post)
+    if request.method == "POST" and form.is_valid():
+        status_before = post.status
+        try:
+            post = services.post_update(actor=request.user, post=post, **form.update_kwargs())
+        except WorkflowError as error:
+            form.add_error(None, error)
+        else:
+            if status_before != post.status and post.status == Post.Status.DRAFT:
+                messages.warning(
+                    request,
+                    _(
+                        "The post was %(status)s; your change sent it back to draft. Submit it for review again "
+                        "when it is ready."
+                    )
+                    % {"status": Post.Status(status_before).label.lower()},
+                )
+            messages.success(request, _("The post is saved."))
+            return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+    return _render_form(request, zone, form, post)
 
 
-def comment_add(request, **kwargs):
-    raise Http404
+def _render_detail(
+    request: HttpRequest,
+    zone: Zone,
+    post: Post,
+    *,
+    comment_form: CommentForm | None = None,
+) -> HttpResponse:
+    user = request.user
+    can_share = permissions.has_right(user, zone, Right.DRAFT_POST)
+    page = post_selectors.post_page(post=post, with_units=can_share)
+    can_edit = permissions.can_edit_post(user, post)
+    share_form = None
+    if can_share:
+        share_form = ShareForm(units=page.zone_units, initial={"units": [str(pk) for pk in page.shared_unit_ids]})
+    context = {
+        "zone": zone,
+        "post": post,
+        "page": page,
+        "can_edit": can_edit,
+        "can_submit": can_edit and post.status == Post.Status.DRAFT,
+        "can_approve": permissions.can_approve_post(user, post),
+        "author_cannot_approve": (
+            post.status == Post.Status.IN_REVIEW
+            and permissions.has_right(user, zone, Right.REVIEW_POST)
+            and post.author_id == user.pk
+        ),
+        "can_comment": permissions.can_comment_post(user, post),
+        "comment_form": comment_form or CommentForm(),
+        "share_form": share_form,
+    }
+    return render(request, "editorial/post_detail.html", context)
 
 
-def post_share(request, **kwargs):
-    raise Http404
+@login_required
+def post_detail(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    return _render_detail(request, zone, post)
 
 
-def media_file(request, **kwargs):
-    raise Http404
+@login_required
+@require_POST
+def post_submit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.has_right(request.user, zone, Right.DRAFT_POST):
+        raise PermissionDenied
+    try:
+        services.post_submit(actor=request.user, post=post)
+    except WorkflowError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied:
+        # The officer may draft, so only the post's state refuses it (published or cancelled meanwhile).
+        messages.error(request, _("This post cannot be submitted for review in its current state."))
+    else:
+        messages.success(request, _("The post is submitted for review; the directors are told."))
+    return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.can_comment_post(request.user, post):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(actor=request.user, post=post, body=form.cleaned_data["body"])
+        except WorkflowError as error:
+            form.add_error("body", error)
+        else:
+            messages.success(request, _("Your comment is added."))
+            return redirect(reverse("editorial:post_detail", args=[zone.slug, post.pk]) + "#comments")
+    # The page comes back with the comment as typed and what is wrong with it.
+    return _render_detail(request, zone, post, comment_form=form)
+
+
+@login_required
+@require_POST
+def post_share(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.has_right(request.user, zone, Right.DRAFT_POST):
+        raise PermissionDenied
+    form = ShareForm(request.POST, units=list(Unit.objects.filter(zone=zone).order_by("name")))
+    if not form.is_valid():
+        messages.error(request, _("Choose units of this zone only."))
+    else:
+        services.post_share(actor=request.user, post=post, units=form.chosen_units)
+        names = ", ".join(unit.name for unit in form.chosen_units)
+        if names:
+            messages.success(request, _("The post is shared with: %(units)s.") % {"units": names})
+        else:
+            messages.success(request, _("The post is no longer shared with any unit."))
+    return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+
+
+@login_required
+def media_file(request: HttpRequest, zone_slug: str, post_id: int, media_id: int) -> FileResponse:
+    """An image of a post, only for those who may read the post; anyone else cannot tell it exists."""
+    try:
+        _zone, post = post_for_user(request.user, zone_slug, post_id)
+    except PermissionDenied:
+        raise Http404 from None
+    try:
+        media = VariantMedia.objects.get(pk=media_id, variant__post=post)
+        handle = media.image.open("rb")
+    except (VariantMedia.DoesNotExist, FileNotFoundError, ValueError):
+        raise Http404 from None
+    extension = media.image.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(handle, content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -525,12 +525,18 @@ def week_theme_add(*, actor: Any, zone: Zone, week_start: dt.date, title: str, n
         raise WorkflowError(_("Give the theme a name."))
     if week_start.weekday() != 0:
         raise WorkflowError(_("A week starts on a Monday."))
+    duplicate = WorkflowError(_("This theme is already planned for that week."))
     if WeekTheme.objects.filter(zone=zone, week_start=week_start, title=title).exists():
-        raise WorkflowError(_("This theme is already planned for that week."))
+        raise duplicate
     with transaction.atomic():
-        theme = WeekTheme.objects.create(
-            zone=zone, week_start=week_start, title=title, notes=notes.strip(), created_by=actor
-        )
+        try:
+            # A savepoint: two officers adding the same theme at once, the unique rule decides, the second is told.
+            with transaction.atomic():
+                theme = WeekTheme.objects.create(
+                    zone=zone, week_start=week_start, title=title, notes=notes.strip(), created_by=actor
+                )
+        except IntegrityError:
+            raise duplicate from None
         audit_record(
             action="editorial.theme.add",
             actor=actor,
@@ -564,8 +570,10 @@ def calendar_feed_get_or_create(*, actor: Any, zone: Zone, renew: bool = False) 
         token = secrets.token_urlsafe(32)
         if feed is None:
             feed = CalendarFeed.objects.create(zone=zone, user=actor, token=token)
+            action = "editorial.calendar_feed.create"
         else:
             feed.token = token
             feed.save(update_fields=["token"])
-        audit_record(action="editorial.calendar_feed.renew", actor=actor, zone=zone, obj=feed)
+            action = "editorial.calendar_feed.renew"
+        audit_record(action=action, actor=actor, zone=zone, obj=feed)
     return feed

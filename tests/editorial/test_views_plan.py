@@ -507,7 +507,8 @@ def test_renewing_the_address_retires_the_old_one(client, zone_users):
     assert f"http://testserver{feed_url(new)}" in response.content.decode()
     assert client.get(feed_url(old)).status_code == 404
     assert client.get(feed_url(new)).status_code == 200
-    assert AuditEvent.objects.filter(action="editorial.calendar_feed.renew").count() == 2
+    assert AuditEvent.objects.filter(action="editorial.calendar_feed.create").count() == 1
+    assert AuditEvent.objects.filter(action="editorial.calendar_feed.renew").count() == 1
 
 
 def test_the_unit_head_cannot_renew(client, zone_users):

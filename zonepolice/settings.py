@@ -193,17 +193,58 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "editorial.tasks.heartbeat", "schedule": 30.0},
+    # The schedule of posts lives in the database; beat only wakes the dispatcher and the reaper.
+    "dispatch-publications": {"task": "editorial.tasks.dispatch_publications", "schedule": 5.0},
+    "reap-publications": {"task": "editorial.tasks.reap_publications", "schedule": 30.0},
 }
 if CELERY_TASK_TIME_LIMIT >= 3600:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must stay below the broker visibility timeout (3600 s).")
 
 # --- Publishing ----------------------------------------------------------------------------------------
-# One publisher per channel kind (Django backend pattern: alias -> BACKEND, OPTIONS). Locally and in
-# tests every kind goes to the console publisher; the X and Facebook backends come with the pipeline.
-PUBLISHERS = {
-    "x": {"BACKEND": "editorial.publishers.console.Publisher", "OPTIONS": {}},
-    "facebook": {"BACKEND": "editorial.publishers.console.Publisher", "OPTIONS": {}},
+# One publisher per channel kind (Django backend pattern: alias -> BACKEND, OPTIONS). A local run prints posts
+# (console); production sets PUBLISHER_BACKEND=network to call X and Facebook for real.
+_PUBLISHER_BACKENDS = {
+    "console": {
+        "x": "editorial.publishers.console.Publisher",
+        "facebook": "editorial.publishers.console.Publisher",
+    },
+    "network": {"x": "editorial.publishers.x.Publisher", "facebook": "editorial.publishers.facebook.Publisher"},
 }
+PUBLISHER_BACKEND = envchoice("PUBLISHER_BACKEND", tuple(_PUBLISHER_BACKENDS), default="console")
+# The API addresses are settings so that a local fake can stand in for X and Meta (tests, benchmarks).
+X_API_BASE_URL = envstr("X_API_BASE_URL", "https://api.x.com").rstrip("/")
+FACEBOOK_GRAPH_URL = envstr("FACEBOOK_GRAPH_URL", "https://graph.facebook.com").rstrip("/")
+FACEBOOK_GRAPH_VERSION = envstr("FACEBOOK_GRAPH_VERSION", "v25.0")
+# Seconds to open a connection / to wait for an answer. A create call whose answer never comes is "unknown".
+PUBLISH_CONNECT_TIMEOUT = float(envint("PUBLISH_CONNECT_TIMEOUT", 5))
+PUBLISH_READ_TIMEOUT = float(envint("PUBLISH_READ_TIMEOUT", 30))
+PUBLISHERS = {
+    "x": {
+        "BACKEND": _PUBLISHER_BACKENDS[PUBLISHER_BACKEND]["x"],
+        "OPTIONS": {
+            "base_url": X_API_BASE_URL,
+            "connect_timeout": PUBLISH_CONNECT_TIMEOUT,
+            "read_timeout": PUBLISH_READ_TIMEOUT,
+        },
+    },
+    "facebook": {
+        "BACKEND": _PUBLISHER_BACKENDS[PUBLISHER_BACKEND]["facebook"],
+        "OPTIONS": {
+            "graph_url": FACEBOOK_GRAPH_URL,
+            "version": FACEBOOK_GRAPH_VERSION,
+            "connect_timeout": PUBLISH_CONNECT_TIMEOUT,
+            "read_timeout": PUBLISH_READ_TIMEOUT,
+        },
+    },
+}
+# The pipeline (editorial/publishing.py). Attempts for failures that prove nothing was created (rate limits,
+# refused connections) before the publication is marked failed.
+PUBLISH_MAX_ATTEMPTS = envint("PUBLISH_MAX_ATTEMPTS", 5)
+# The dispatcher claims publications due within this many seconds and enqueues each with a countdown up to
+# its time: never more than a minute in the broker (Redis redelivers ETA tasks after its visibility timeout).
+PUBLISH_LOOKAHEAD_SECONDS = 30
+# A due publication not claimed within this delay raises an alert (a stopped beat or worker is not silent).
+PUBLISH_ALERT_AFTER_SECONDS = 60
 
 # --- E-mail --------------------------------------------------------------------------------------------
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -29,6 +29,7 @@ class Right(StrEnum):
     DRAFT_POST = "draft_post"
     REVIEW_POST = "review_post"
     PUBLISH_POST = "publish_post"
+    PAUSE_PUBLISHING = "pause_publishing"
     MANAGE_ZONE = "manage_zone"
     VIEW_AUDIT = "view_audit"
 
@@ -42,6 +43,8 @@ RIGHTS: dict[Right, frozenset[str]] = {
     Right.DRAFT_POST: frozenset({Role.OFFICER}),
     Right.REVIEW_POST: frozenset({Role.DIRECTOR}),
     Right.PUBLISH_POST: frozenset({Role.OFFICER}),
+    # The emergency brake: whoever answers for the account may stop all sending.
+    Right.PAUSE_PUBLISHING: frozenset({Role.OFFICER, Role.DIRECTOR, Role.ADMIN}),
     Right.MANAGE_ZONE: frozenset({Role.ADMIN}),
     Right.VIEW_AUDIT: frozenset({Role.DIRECTOR, Role.ADMIN}),
 }

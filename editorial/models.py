@@ -57,6 +57,10 @@ class Zone(models.Model):
         default=35,
         help_text=_("Time the team should spend on the networks each day once the weekly plan is set."),
     )
+    publishing_paused = models.BooleanField(
+        _("publishing paused"), default=False, help_text=_("Nothing is sent on any channel of the zone.")
+    )
+    publishing_paused_reason = models.TextField(_("reason for the pause"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -170,6 +174,7 @@ class Channel(ZoneOwned):
     )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.FR)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.TextField(_("reason for the status"), blank=True)
     credentials_encrypted = EncryptedTextField(_("credentials"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -509,6 +514,8 @@ class Publication(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # When the team was last alerted about this publication (late, failed, unknown): one alert per problem.
+    alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
-from editorial.models import Post, Review
+from editorial.models import Post, Publication, Review
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +59,36 @@ def post_reviewed(*, review_id: int) -> None:
                 "comment": review.comment,
             }
         _send(subject, body, [post.author.email])
+
+
+def post_published(*, post_id: int) -> None:
+    """The unit head whose item became this post learns it is out, with the links."""
+    post = Post.objects.select_related("zone", "item__submitted_by").get(pk=post_id)
+    if post.item is None:
+        return
+    links = [
+        f"- {p.channel.name}: {p.external_url}"
+        for p in Publication.objects.filter(post=post, status=Publication.Status.PUBLISHED).select_related("channel")
+    ]
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(
+            _("[%(zone)s] Published: %(title)s") % {"zone": post.zone.name, "title": post.item.title},
+            _("The post made from your item “%(title)s” is published:\n\n%(links)s")
+            % {"title": post.item.title, "links": "\n".join(links)},
+            [post.item.submitted_by.email],
+        )
+
+
+def publication_problem(*, publication_id: int, reason: str) -> None:
+    """A publication failed, has an unknown outcome or is late: the zone's officers must look now."""
+    publication = Publication.objects.select_related("post__zone", "channel").get(pk=publication_id)
+    zone = publication.post.zone
+    officers = Membership.objects.filter(zone=zone, role=Role.OFFICER, is_active=True, user__is_active=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        _send(
+            _("[%(zone)s] Publication needs you: %(title)s (%(channel)s)")
+            % {"zone": zone.name, "title": publication.post.title, "channel": publication.channel.name},
+            _("%(status)s: %(reason)s\n\nOpen the post on the zone desk to settle it.")
+            % {"status": publication.get_status_display(), "reason": reason},
+            [m.user.email for m in officers.select_related("user")],
+        )

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.permissions import Right
-from editorial import notifications
+from editorial import notifications, publishing
 from editorial.audit import audit_record
 from editorial.models import (
     CalendarFeed,
@@ -335,6 +335,7 @@ def post_update(
             Post.objects.filter(pk=post.pk).update(
                 status=Post.Status.DRAFT, approved_fingerprint="", approved_by=None, approved_at=None
             )
+            data["publications_cancelled"] = publishing.publications_void(post=post)
             post.refresh_from_db()
         audit_record(action="editorial.post.update", actor=actor, zone=post.zone, obj=post, data=data)
     return post
@@ -440,8 +441,14 @@ def post_approve(
         )
         if updated != 1:
             raise WorkflowError(_("This post is no longer waiting for review."))
+        post.refresh_from_db()
+        publications = publishing.publications_prepare(post=post, actor=actor)
         audit_record(
-            action="editorial.post.approve", actor=actor, zone=post.zone, obj=post, data={"fingerprint": current}
+            action="editorial.post.approve",
+            actor=actor,
+            zone=post.zone,
+            obj=post,
+            data={"fingerprint": current, "publications": [p.pk for p in publications]},
         )
         if findings:
             audit_record(

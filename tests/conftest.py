@@ -27,6 +27,29 @@ def _fast_and_isolated(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@dataclass
+class SentTask:
+    name: str
+    args: tuple
+    kwargs: dict
+
+
+@pytest.fixture(autouse=True)
+def celery_outbox(request, monkeypatch) -> list[SentTask]:
+    """Tasks the code under test enqueued, kept here instead of going to a broker (on commit, like the real
+    thing). A test marked ``real_broker`` sends them for real (the Celery integration tests)."""
+    sent: list[SentTask] = []
+    if request.node.get_closest_marker("real_broker"):
+        return sent
+    from celery.app.task import Task
+
+    def record(self, args=None, kwargs=None, **options):
+        sent.append(SentTask(self.name, tuple(args or ()), dict(kwargs or {}) | {"_options": options}))
+
+    monkeypatch.setattr(Task, "apply_async", record)
+    return sent
+
+
 @pytest.fixture
 def postgres(db):
     """Skip (or fail in CI) unless the suite runs on PostgreSQL."""

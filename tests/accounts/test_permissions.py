@@ -25,6 +25,7 @@ EXPECTED: dict[Right, tuple[bool, bool, bool, bool]] = {
     Right.DRAFT_POST: (True, False, False, False),
     Right.REVIEW_POST: (False, False, True, False),
     Right.PUBLISH_POST: (True, False, False, False),
+    Right.PAUSE_PUBLISHING: (True, False, True, True),
     Right.MANAGE_ZONE: (False, False, False, True),
     Right.VIEW_AUDIT: (False, False, True, True),
 }
@@ -118,6 +119,7 @@ def test_it_keeps_the_rights_of_one_zone_to_that_zone(zone_users):
         Right.TRIAGE_ITEMS,
         Right.DRAFT_POST,
         Right.PUBLISH_POST,
+        Right.PAUSE_PUBLISHING,
     }
     assert permissions.rights_in(zone_users.officer, boraine) == set()
 

@@ -674,12 +674,12 @@ def test_the_changes_requested_comment_is_shown(en, zone_users):
 
 
 def test_publications_are_listed(en, zone_users):
-    post = approved_post(zone_users)
-    Publication.objects.create(
-        post=post, channel=x_channel(post.zone), status=Publication.Status.FAILED, last_error="Identifiants refusés"
+    post = approved_post(zone_users)  # approval made one publication per channel
+    Publication.objects.filter(post=post, channel=x_channel(post.zone)).update(
+        status=Publication.Status.FAILED, last_error="Identifiants refusés"
     )
-    Publication.objects.create(
-        post=post, channel=fb_channel(post.zone), status=Publication.Status.QUEUED, external_url="javascript:alert(1)"
+    Publication.objects.filter(post=post, channel=fb_channel(post.zone)).update(
+        status=Publication.Status.QUEUED, external_url="javascript:alert(1)"
     )
     en.force_login(zone_users.officer)
     page = en.get(url("post_detail", post.zone, post.pk)).content.decode()

@@ -1,0 +1,664 @@
+"""The publishing pipeline (DESIGN.md section 5): approved posts go out on time, at most once, never lost silently.
+
+The schedule lives in the database (``Publication.next_attempt_at``), never in the broker:
+
+- ``publications_prepare`` (called by ``post_approve``) makes one pending Publication per channel of the post;
+  ``publications_void`` (called when an edit voids the approval) cancels the ones not yet sending.
+- ``publications_dispatch`` (beat, every few seconds) claims the publications due within the lookahead with
+  ``select_for_update(skip_locked=True)`` and a conditional update, marks them queued and, on commit, enqueues
+  one small task each with an ETA at their time (never more than the lookahead, well under a minute).
+- ``publication_send`` (the task) claims ``queued -> sending`` with a conditional UPDATE and commits before
+  calling out, refuses to send unless the post is approved with the very fingerprint approved, makes one create
+  call through the channel's publisher, and records the outcome: published; retrying later when the failure
+  proves nothing was created; failed for permanent errors; unknown for anything ambiguous. Unknown is never
+  re-sent by the system: a person says "it was published" or "send it again".
+- ``publications_reap`` (beat) turns ``sending`` rows older than the task time limit into unknown, re-enqueues
+  ``queued`` rows whose message was lost, and alerts about due publications nobody claimed.
+
+Every state change writes an AuditEvent; alerts are logged, audited and e-mailed to the zone's officers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.permissions import Right
+from editorial import notifications
+from editorial.audit import audit_record
+from editorial.models import Channel, Item, Post, PostVariant, Publication, PublicationAttempt, Zone
+from editorial.publishers import PublishError, get_publisher
+from editorial.publishers.base import ErrorKind
+
+logger = logging.getLogger(__name__)
+
+Status = Publication.Status
+# Publications the dispatcher may claim: waiting for their time.
+WAITING = (Status.PENDING, Status.RETRYING)
+# Publications an edit or a cancellation may still stop: nothing has been sent for them yet.
+NOT_STARTED = (Status.PENDING, Status.RETRYING, Status.QUEUED)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _enqueue(publication_ids: list[int], etas: dict[int, datetime] | None = None) -> None:
+    """Send one publish task per id; called on commit, so a task never sees a row that is not yet queued."""
+    from editorial.tasks import publish
+
+    now = timezone.now()
+    for publication_id in publication_ids:
+        eta = (etas or {}).get(publication_id)
+        if eta is not None and eta > now:
+            publish.apply_async(args=[publication_id], eta=eta)
+        else:
+            publish.apply_async(args=[publication_id])
+
+
+def _wake_dispatcher_if_due(moment: datetime | None) -> None:
+    """A post approved or re-planned for the next few seconds should not wait for beat's next tick."""
+    if moment is None or moment > timezone.now() + timedelta(seconds=settings.PUBLISH_LOOKAHEAD_SECONDS):
+        return
+    from editorial.tasks import dispatch_publications
+
+    transaction.on_commit(lambda: dispatch_publications.apply_async())
+
+
+# --- Called by the workflow services --------------------------------------------------------------------
+
+
+def publications_prepare(*, post: Post, actor: Any = None) -> list[Publication]:
+    """One publication per channel of the approved post, due at its planned time (call inside post_approve's
+    transaction). A publication already published or unknown is left alone: re-approving never re-sends it."""
+    due = post.planned_at or timezone.now()
+    variants = list(PostVariant.objects.filter(post=post).select_related("channel"))
+    channel_ids = [v.channel_id for v in variants]
+    existing = {p.channel_id: p for p in Publication.objects.select_for_update().filter(post=post)}
+    prepared = []
+    for variant in variants:
+        publication = existing.get(variant.channel_id)
+        if publication is None:
+            publication = Publication.objects.create(
+                post=post, channel=variant.channel, status=Status.PENDING, next_attempt_at=due
+            )
+        elif publication.status in (Status.CANCELLED, Status.FAILED, *WAITING):
+            Publication.objects.filter(pk=publication.pk).update(
+                status=Status.PENDING, next_attempt_at=due, last_error="", alerted_at=None, updated_at=timezone.now()
+            )
+        prepared.append(publication)
+    # A channel dropped from the post before a new approval: its waiting publication must never go out.
+    Publication.objects.filter(post=post, status__in=NOT_STARTED).exclude(channel_id__in=channel_ids).update(
+        status=Status.CANCELLED, updated_at=timezone.now()
+    )
+    _wake_dispatcher_if_due(due)
+    return prepared
+
+
+def publications_void(*, post: Post) -> int:
+    """The approval is void (an edit): stop every publication of the post that has not started sending."""
+    return Publication.objects.filter(post=post, status__in=NOT_STARTED).update(
+        status=Status.CANCELLED, last_error=_("The post changed after its approval."), updated_at=timezone.now()
+    )
+
+
+# --- Dispatcher ---------------------------------------------------------------------------------------
+
+
+def _due(now: datetime, horizon: datetime) -> QuerySet[Publication]:
+    return Publication.objects.filter(
+        status__in=WAITING,
+        next_attempt_at__lte=horizon,
+        post__status=Post.Status.APPROVED,
+        channel__status=Channel.Status.ACTIVE,
+        post__zone__publishing_paused=False,
+    )
+
+
+def publications_dispatch(*, now: datetime | None = None, limit: int = 5000, only: list[int] | None = None) -> int:
+    """Claim the publications due within the lookahead and enqueue them; returns how many were queued.
+
+    Safe to run twice at once: rows are locked with SKIP LOCKED on PostgreSQL (SQLite serialises writers), and
+    each row moves on only through a conditional update from the state it was read in."""
+    now = now or timezone.now()
+    horizon = now + timedelta(seconds=settings.PUBLISH_LOOKAHEAD_SECONDS)
+    due = _due(now, horizon).order_by("next_attempt_at", "pk")
+    if only is not None:
+        due = due.filter(pk__in=only)
+    with transaction.atomic():
+        rows = list(due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "next_attempt_at")[:limit])
+        claimed: dict[int, datetime] = {}
+        for publication_id, next_attempt_at in rows:
+            updated = Publication.objects.filter(pk=publication_id, status__in=WAITING).update(
+                status=Status.QUEUED, queued_at=now, updated_at=now
+            )
+            if updated == 1:
+                claimed[publication_id] = next_attempt_at
+        if claimed:
+            ids = list(claimed)
+            transaction.on_commit(lambda: _enqueue(ids, claimed))
+    return len(claimed)
+
+
+def post_publish_now(*, actor: Any, post: Post) -> int:
+    """The officer sends an approved post now instead of at its planned time; enqueued on commit."""
+    _require(permissions.can_publish_post(actor, post))
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(Publication.objects.filter(post=post, status__in=WAITING).values_list("pk", flat=True))
+        Publication.objects.filter(pk__in=ids, status__in=WAITING).update(next_attempt_at=now, updated_at=now)
+        audit_record(
+            action="editorial.post.publish_now", actor=actor, zone=post.zone, obj=post, data={"publications": ids}
+        )
+        queued = publications_dispatch(now=now, only=ids)
+    return queued
+
+
+# --- The publish task's work ----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    status: str
+    error: str = ""
+    external_id: str = ""
+    url: str = ""
+    alert: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _retry_delay(attempt: int) -> timedelta:
+    # 1, 2, 4, 8... minutes, at most 30: rate limits and outages last minutes, not seconds.
+    return timedelta(minutes=min(30, 2 ** max(0, attempt - 1)))
+
+
+def _gave_up(publication: Publication) -> bool:
+    """True when the last PUBLISH_MAX_ATTEMPTS attempts all ended in "retry" (a deliberate resend starts afresh:
+    only consecutive retries count)."""
+    limit = settings.PUBLISH_MAX_ATTEMPTS
+    recent = list(publication.attempt_rows.order_by("-number").values_list("outcome", flat=True)[:limit])
+    return len(recent) >= limit and all(o == PublicationAttempt.Outcome.RETRY for o in recent)
+
+
+def _fingerprint_ok(post: Post) -> bool:
+    from editorial.services import post_fingerprint
+
+    return (
+        post.status == Post.Status.APPROVED
+        and bool(post.approved_fingerprint)
+        and post_fingerprint(post=post) == post.approved_fingerprint
+    )
+
+
+def publication_send(*, publication_id: int) -> str:
+    """Publish one publication; returns its final status (or "skipped" when someone else has it).
+
+    Must run outside a transaction: the claim commits before the network is called, so a crash during the
+    call leaves the row in ``sending`` for the reaper to turn into unknown, never back into queued."""
+    now = timezone.now()
+    claimed = Publication.objects.filter(pk=publication_id, status=Status.QUEUED).update(
+        status=Status.SENDING, sending_started_at=now, attempts=F("attempts") + 1, updated_at=now
+    )
+    if claimed != 1:
+        # Not queued: already sent, being sent by another delivery of the same message, cancelled...
+        return "skipped"
+    publication = Publication.objects.select_related("post__zone", "post__item", "channel").get(pk=publication_id)
+    attempt = PublicationAttempt.objects.create(publication=publication, number=publication.attempts, started_at=now)
+    post, channel = publication.post, publication.channel
+
+    if post.zone.publishing_paused or channel.status != Channel.Status.ACTIVE:
+        # Paused (or to reconnect) after it was queued: it waits, unsent, for the resume.
+        return _record(publication, attempt, Outcome(Status.PENDING, _("Publishing was paused before sending.")))
+    if not _fingerprint_ok(post):
+        outcome = Outcome(
+            Status.FAILED,
+            _("The post is not the version that was approved: nothing was sent. It needs a new review."),
+            alert=True,
+        )
+        if post.status != Post.Status.APPROVED:
+            # An edit voided the approval while the message waited: expected, not an incident.
+            outcome = Outcome(Status.CANCELLED, _("The post changed after its approval: nothing was sent."))
+        return _record(publication, attempt, outcome)
+
+    variant = PostVariant.objects.select_related("channel").prefetch_related("media").get(post=post, channel=channel)
+    try:
+        result = get_publisher(channel.kind).publish(variant)
+    except PublishError as error:
+        outcome = _outcome_of(publication, error, now)
+    except Exception as error:
+        # Anything unexpected during or after the call may have posted: never retried by itself.
+        logger.exception("publication %s: unexpected error while sending", publication_id)
+        outcome = Outcome(
+            Status.UNKNOWN,
+            _(
+                "An unexpected error happened while sending: the post may have been published. "
+                "Check the account, then mark it published or send it again."
+            ),
+            alert=True,
+            data={"detail": type(error).__name__},
+        )
+    else:
+        outcome = Outcome(Status.PUBLISHED, external_id=result.external_id, url=result.url)
+    return _record(publication, attempt, outcome)
+
+
+def _outcome_of(publication: Publication, error: PublishError, now: datetime) -> Outcome:
+    message = str(error.message)
+    detail = {"kind": str(error.kind), "detail": getattr(error, "detail", "") or ""}
+    if error.kind == ErrorKind.RETRY:
+        return Outcome(Status.RETRYING, message, data={**detail, "retry_at": error.retry_at})
+    if error.kind == ErrorKind.PERMANENT:
+        return Outcome(
+            Status.FAILED,
+            message,
+            alert=True,
+            data={**detail, "needs_reconnect": bool(getattr(error, "needs_reconnect", False))},
+        )
+    return Outcome(Status.UNKNOWN, message, alert=True, data=detail)
+
+
+_ATTEMPT_OUTCOME = {
+    Status.PUBLISHED: PublicationAttempt.Outcome.PUBLISHED,
+    Status.RETRYING: PublicationAttempt.Outcome.RETRY,
+    Status.PENDING: PublicationAttempt.Outcome.RETRY,
+    Status.FAILED: PublicationAttempt.Outcome.FAILED,
+    Status.CANCELLED: PublicationAttempt.Outcome.FAILED,
+    Status.UNKNOWN: PublicationAttempt.Outcome.UNKNOWN,
+}
+
+
+def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outcome) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        PublicationAttempt.objects.filter(pk=attempt.pk).update(
+            finished_at=now, outcome=_ATTEMPT_OUTCOME[outcome.status], error=outcome.error
+        )
+        changes: dict[str, Any] = {"status": outcome.status, "last_error": outcome.error, "updated_at": now}
+        if outcome.status == Status.RETRYING:
+            if _gave_up(publication):
+                outcome = Outcome(
+                    Status.FAILED,
+                    _("Gave up after %(count)s attempts. Last error: %(error)s")
+                    % {"count": settings.PUBLISH_MAX_ATTEMPTS, "error": outcome.error},
+                    alert=True,
+                    data=outcome.data,
+                )
+                changes.update(status=outcome.status, last_error=outcome.error)
+            else:
+                retry_at = outcome.data.get("retry_at")
+                changes["next_attempt_at"] = (
+                    retry_at if retry_at and retry_at > now else now + _retry_delay(publication.attempts)
+                )
+        elif outcome.status == Status.PENDING:
+            changes["next_attempt_at"] = now
+        elif outcome.status == Status.PUBLISHED:
+            changes.update(external_id=outcome.external_id, external_url=outcome.url, published_at=now, last_error="")
+        # A late success also settles a row the reaper had already called unknown: it is proof.
+        from_states = [Status.SENDING, Status.UNKNOWN] if outcome.status == Status.PUBLISHED else [Status.SENDING]
+        updated = Publication.objects.filter(pk=publication.pk, status__in=from_states).update(**changes)
+        if updated != 1:
+            logger.warning(
+                "publication %s changed state while sending; outcome %s kept in the attempt only",
+                publication.pk,
+                outcome.status,
+            )
+            return "skipped"
+        post = publication.post
+        audit_record(
+            action=f"editorial.publication.{outcome.status}",
+            zone=post.zone,
+            obj=publication,
+            data={
+                "post": post.pk,
+                "channel": publication.channel_id,
+                "attempt": attempt.number,
+                "fingerprint": post.approved_fingerprint,
+                "external_id": outcome.external_id,
+                "error": outcome.error,
+                **{k: v for k, v in outcome.data.items() if v not in (None, "")},
+            },
+        )
+        if outcome.data.get("needs_reconnect"):
+            _channel_needs_reconnect(publication.channel, outcome.error)
+        if outcome.status == Status.PUBLISHED:
+            _post_published_if_complete(post)
+        if outcome.alert:
+            _alert(publication, outcome.error)
+    return outcome.status
+
+
+def _channel_needs_reconnect(channel: Channel, reason: str) -> None:
+    Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.NEEDS_RECONNECT, status_reason=reason)
+    audit_record(action="editorial.channel.needs_reconnect", zone=channel.zone, obj=channel, data={"reason": reason})
+
+
+def _post_published_if_complete(post: Post) -> None:
+    """The post is published once every publication that is still meant to go out is published."""
+    remaining = Publication.objects.filter(post=post).exclude(status__in=[Status.PUBLISHED, Status.CANCELLED])
+    if remaining.exists():
+        return
+    if Post.objects.filter(pk=post.pk, status=Post.Status.APPROVED).update(status=Post.Status.PUBLISHED) != 1:
+        return
+    audit_record(
+        action="editorial.post.published", zone=post.zone, obj=post, data={"fingerprint": post.approved_fingerprint}
+    )
+    if post.item_id is not None:
+        Item.objects.filter(pk=post.item_id).exclude(status=Item.Status.PUBLISHED).update(
+            status=Item.Status.PUBLISHED, updated_at=timezone.now()
+        )
+        post_id = post.pk
+        transaction.on_commit(lambda: notifications.post_published(post_id=post_id))
+
+
+def _alert(publication: Publication, reason: str) -> None:
+    """Tell people, once per problem: a log line for the operators, an audit event, an e-mail to the zone's
+    officers (on commit). Called inside the transaction that found the problem."""
+    now = timezone.now()
+    Publication.objects.filter(pk=publication.pk).update(alerted_at=now)
+    logger.error("publication %s (post %s, %s): %s", publication.pk, publication.post_id, publication.channel, reason)
+    audit_record(
+        action="editorial.publication.alert",
+        zone=publication.post.zone,
+        obj=publication,
+        data={"post": publication.post_id, "reason": reason},
+    )
+    publication_id = publication.pk
+    transaction.on_commit(lambda: notifications.publication_problem(publication_id=publication_id, reason=reason))
+
+
+# --- Reaper ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReapReport:
+    unknown: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    late: list[int] = field(default_factory=list)
+
+
+def publications_reap(*, now: datetime | None = None) -> ReapReport:
+    now = now or timezone.now()
+    report = ReapReport()
+    # 1. A worker died (or hung past its time limit) while sending: the create call may have gone out.
+    stuck_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    reason = _(
+        "The worker stopped while sending: the post may have been published. "
+        "Check the account, then mark it published or send it again."
+    )
+    for publication in Publication.objects.filter(
+        status=Status.SENDING, sending_started_at__lt=stuck_before
+    ).select_related("post__zone", "channel"):
+        with transaction.atomic():
+            if (
+                Publication.objects.filter(pk=publication.pk, status=Status.SENDING).update(
+                    status=Status.UNKNOWN, last_error=reason, updated_at=now
+                )
+                != 1
+            ):
+                continue
+            PublicationAttempt.objects.filter(publication=publication, finished_at__isnull=True).update(
+                finished_at=now, outcome=PublicationAttempt.Outcome.UNKNOWN, error=reason
+            )
+            audit_record(
+                action="editorial.publication.unknown",
+                zone=publication.post.zone,
+                obj=publication,
+                data={"post": publication.post_id, "error": reason, "reaped": True},
+            )
+            _alert(publication, reason)
+        report.unknown.append(publication.pk)
+
+    # 2. Queued long past its time: the message was lost (broker restarted or flushed). Enqueue it again; the
+    # conditional claim makes a duplicate delivery harmless.
+    lost = Publication.objects.filter(
+        status=Status.QUEUED,
+        next_attempt_at__lt=now - timedelta(seconds=60),
+        queued_at__lt=now - timedelta(seconds=settings.PUBLISH_LOOKAHEAD_SECONDS + 60),
+    )
+    for publication_id, queued_at in lost.values_list("pk", "queued_at"):
+        with transaction.atomic():
+            if (
+                Publication.objects.filter(pk=publication_id, status=Status.QUEUED, queued_at=queued_at).update(
+                    queued_at=now, updated_at=now
+                )
+                == 1
+            ):
+                report.requeued.append(publication_id)
+    if report.requeued:
+        logger.warning("re-enqueued publications whose message was lost: %s", report.requeued)
+        _enqueue(report.requeued)
+
+    # 3. Due and still not sent a minute after its time, not paused, nobody told yet: say so.
+    for publication in (
+        late_publications(now=now).filter(alerted_at__isnull=True).select_related("post__zone", "channel")
+    ):
+        minutes = max(1, int((now - publication.next_attempt_at).total_seconds() // 60))
+        message = _(
+            "Not sent %(minutes)s min after its time. Check that the publishing worker and beat are running."
+        ) % {"minutes": minutes}
+        with transaction.atomic():
+            _alert(publication, message)
+        report.late.append(publication.pk)
+    return report
+
+
+def late_publications(*, now: datetime | None = None, zone: Zone | None = None) -> QuerySet[Publication]:
+    """Publications of approved posts that should have gone out more than PUBLISH_ALERT_AFTER_SECONDS ago and
+    did not, outside a deliberate pause. The dashboard shows them even when beat itself is down."""
+    now = now or timezone.now()
+    late = Publication.objects.filter(
+        status__in=NOT_STARTED,
+        next_attempt_at__lt=now - timedelta(seconds=settings.PUBLISH_ALERT_AFTER_SECONDS),
+        post__status=Post.Status.APPROVED,
+        post__zone__publishing_paused=False,
+    ).exclude(channel__status=Channel.Status.PAUSED)
+    if zone is not None:
+        late = late.filter(post__zone=zone)
+    return late
+
+
+# --- What a person decides ------------------------------------------------------------------------------
+
+
+def _locked_publication(publication: Publication) -> Publication:
+    return (
+        Publication.objects.select_for_update(of=("self",))
+        .select_related("post__zone", "channel")
+        .get(pk=publication.pk)
+    )
+
+
+def publication_confirm_published(*, actor: Any, publication: Publication, url: str) -> Publication:
+    """After an unknown (or failed) outcome, the officer checked the account and found the post: record its link."""
+    from editorial.services import WorkflowError
+
+    url = url.strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise WorkflowError(_("Paste the address of the published post (it starts with https://)."))
+    with transaction.atomic():
+        publication = _locked_publication(publication)
+        _require(permissions.has_right(actor, publication.post.zone, Right.PUBLISH_POST))
+        if publication.status not in (Status.UNKNOWN, Status.FAILED):
+            raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be marked published."))
+        external_id = parsed.path.rstrip("/").rsplit("/", 1)[-1] or url
+        Publication.objects.filter(pk=publication.pk).update(
+            status=Status.PUBLISHED,
+            external_id=external_id[:120],
+            external_url=url[:500],
+            published_at=timezone.now(),
+            last_error="",
+            updated_at=timezone.now(),
+        )
+        audit_record(
+            action="editorial.publication.confirm_published",
+            actor=actor,
+            zone=publication.post.zone,
+            obj=publication,
+            data={"post": publication.post_id, "url": url, "previous_status": publication.status},
+        )
+        _post_published_if_complete(publication.post)
+    publication.refresh_from_db()
+    return publication
+
+
+def publication_send_again(*, actor: Any, publication: Publication) -> Publication:
+    """A deliberate, logged choice to send again after an unknown or failed outcome (the officer checked that
+    the post is not on the account). It still goes out only if the post is approved as it stands."""
+    from editorial.services import WorkflowError
+
+    with transaction.atomic():
+        publication = _locked_publication(publication)
+        post = Post.objects.get(pk=publication.post_id)
+        _require(permissions.can_publish_post(actor, post))
+        if publication.status not in (Status.UNKNOWN, Status.FAILED):
+            raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be sent again."))
+        if not _fingerprint_ok(post):
+            raise WorkflowError(_("The post is not the version that was approved: it needs a new review first."))
+        now = timezone.now()
+        Publication.objects.filter(pk=publication.pk).update(
+            status=Status.PENDING, next_attempt_at=now, last_error="", alerted_at=None, updated_at=now
+        )
+        audit_record(
+            action="editorial.publication.send_again",
+            actor=actor,
+            zone=post.zone,
+            obj=publication,
+            data={"post": post.pk, "previous_status": publication.status, "previous_error": publication.last_error},
+        )
+        publications_dispatch(now=now, only=[publication.pk])
+    publication.refresh_from_db()
+    return publication
+
+
+# --- Pauses and connections -----------------------------------------------------------------------------
+
+
+def zone_pause(*, actor: Any, zone: Zone, reason: str) -> None:
+    """Stop all sending in the zone until resumed. Publications already in flight finish; the rest wait."""
+    from editorial.services import WorkflowError
+
+    _require(permissions.has_right(actor, zone, Right.PAUSE_PUBLISHING))
+    if not reason.strip():
+        raise WorkflowError(_("Say why publishing is paused: the team will read it."))
+    with transaction.atomic():
+        Zone.objects.filter(pk=zone.pk).update(publishing_paused=True, publishing_paused_reason=reason.strip())
+        audit_record(action="editorial.zone.pause", actor=actor, zone=zone, obj=zone, data={"reason": reason.strip()})
+    zone.refresh_from_db()
+
+
+def zone_resume(*, actor: Any, zone: Zone, reason: str = "") -> None:
+    _require(permissions.has_right(actor, zone, Right.PAUSE_PUBLISHING))
+    with transaction.atomic():
+        Zone.objects.filter(pk=zone.pk).update(publishing_paused=False, publishing_paused_reason="")
+        audit_record(action="editorial.zone.resume", actor=actor, zone=zone, obj=zone, data={"reason": reason.strip()})
+    zone.refresh_from_db()
+
+
+def channel_pause(*, actor: Any, channel: Channel, reason: str) -> None:
+    from editorial.services import WorkflowError
+
+    _require(permissions.has_right(actor, channel.zone, Right.PAUSE_PUBLISHING))
+    if not reason.strip():
+        raise WorkflowError(_("Say why this channel is paused: the team will read it."))
+    with transaction.atomic():
+        Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.PAUSED, status_reason=reason.strip())
+        audit_record(
+            action="editorial.channel.pause",
+            actor=actor,
+            zone=channel.zone,
+            obj=channel,
+            data={"reason": reason.strip()},
+        )
+    channel.refresh_from_db()
+
+
+def channel_resume(*, actor: Any, channel: Channel) -> None:
+    """Back to active. A channel waiting to be reconnected resumes through a successful connection test."""
+    from editorial.services import WorkflowError
+
+    _require(permissions.has_right(actor, channel.zone, Right.PAUSE_PUBLISHING))
+    if channel.status == Channel.Status.NEEDS_RECONNECT:
+        raise WorkflowError(_("This channel must be reconnected: update its credentials, then test the connection."))
+    with transaction.atomic():
+        Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.ACTIVE, status_reason="")
+        audit_record(action="editorial.channel.resume", actor=actor, zone=channel.zone, obj=channel)
+    channel.refresh_from_db()
+
+
+def channel_test_connection(*, actor: Any, channel: Channel) -> str:
+    """Ask the network who the credentials belong to. Success on a channel waiting to be reconnected makes it
+    active again; failure is returned as a PublishError for the page to show."""
+    zone = channel.zone
+    _require(
+        permissions.has_right(actor, zone, Right.MANAGE_ZONE) or permissions.has_right(actor, zone, Right.PUBLISH_POST)
+    )
+    try:
+        account = get_publisher(channel.kind).check_connection(channel)
+    except PublishError as error:
+        with transaction.atomic():
+            audit_record(
+                action="editorial.channel.test_connection",
+                actor=actor,
+                zone=zone,
+                obj=channel,
+                data={"ok": False, "error": str(error.message)},
+            )
+            if getattr(error, "needs_reconnect", False):
+                _channel_needs_reconnect(channel, str(error.message))
+        raise
+    with transaction.atomic():
+        audit_record(
+            action="editorial.channel.test_connection",
+            actor=actor,
+            zone=zone,
+            obj=channel,
+            data={"ok": True, "account": account},
+        )
+        if channel.status == Channel.Status.NEEDS_RECONNECT:
+            Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.ACTIVE, status_reason="")
+            audit_record(action="editorial.channel.reconnected", actor=actor, zone=zone, obj=channel)
+    channel.refresh_from_db()
+    return account
+
+
+def post_cancel(*, actor: Any, post: Post, reason: str) -> None:
+    """Withdraw a post that has not been published: nothing waiting for it will be sent."""
+    from editorial.services import WorkflowError, _locked_post
+
+    if not reason.strip():
+        raise WorkflowError(_("Say why the post is cancelled."))
+    with transaction.atomic():
+        post = _locked_post(post)
+        _require(permissions.has_right(actor, post.zone, Right.DRAFT_POST))
+        if post.status in (Post.Status.PUBLISHED, Post.Status.CANCELLED):
+            raise WorkflowError(_("This post can no longer be cancelled."))
+        if Publication.objects.filter(
+            post=post, status__in=[Status.SENDING, Status.PUBLISHED, Status.UNKNOWN]
+        ).exists():
+            raise WorkflowError(
+                _("This post is being sent or was sent on a channel: settle its publications before cancelling.")
+            )
+        Publication.objects.filter(post=post, status__in=[*NOT_STARTED, Status.FAILED]).update(
+            status=Status.CANCELLED, updated_at=timezone.now()
+        )
+        Post.objects.filter(pk=post.pk).update(status=Post.Status.CANCELLED, updated_at=timezone.now())
+        audit_record(
+            action="editorial.post.cancel",
+            actor=actor,
+            zone=post.zone,
+            obj=post,
+            data={"reason": reason.strip(), "previous_status": post.status},
+        )

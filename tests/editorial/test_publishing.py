@@ -451,3 +451,26 @@ def test_two_dispatchers_at_once_queue_each_publication_once(postgres, zone_user
     assert sum(counts) == len(posts)
     sent = [t.args[0] for t in publish_tasks(celery_outbox)]
     assert sorted(sent) == sorted(Publication.objects.values_list("pk", flat=True))
+
+
+# --- Monitoring ----------------------------------------------------------------------------------------
+
+
+def test_check_publishing_fails_on_a_late_publication_and_a_silent_worker(zone_users, capsys):
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from editorial.tasks import HEARTBEAT_CACHE_KEY
+
+    cache.set(HEARTBEAT_CACHE_KEY, timezone.now())
+    call_command("check_publishing")
+    assert "Publishing OK" in capsys.readouterr().out
+
+    post = approved_post(zone_users, channels=("x",))
+    Publication.objects.filter(post=post).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    cache.delete(HEARTBEAT_CACHE_KEY)
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("check_publishing")
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "late: publication" in err and "no worker heartbeat" in err

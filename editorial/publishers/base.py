@@ -1,11 +1,33 @@
+"""What every publisher shares: the error type, the result, and an HTTP session fit for calling a network.
+
+A publisher raises only ``PublishError``. Its ``kind`` tells the pipeline what it may do next (DESIGN.md section 5):
+RETRY only when the failure proves that nothing was created, PERMANENT when a person must change something first,
+UNKNOWN when the post may or may not be online. ``message`` is a sentence for the communication officer; ``detail``
+is technical text for the logs (status, the network's own error text), never credentials.
+"""
+
 from __future__ import annotations
 
+import mimetypes
+import os
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import requests
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
 if TYPE_CHECKING:
-    from editorial.models import PostVariant
+    from zoneinfo import ZoneInfo
+
+    from django.utils.functional import Promise
+
+    from editorial.models import Channel, PostVariant, VariantMedia
 
 
 class ErrorKind(StrEnum):
@@ -15,11 +37,22 @@ class ErrorKind(StrEnum):
 
 
 class PublishError(Exception):
-    def __init__(self, message: str, *, kind: ErrorKind, retry_at: Any = None) -> None:
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        kind: ErrorKind,
+        retry_at: datetime | None = None,
+        needs_reconnect: bool = False,
+        detail: str = "",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.retry_at = retry_at
+        # The account's credentials are refused or expired: the channel must be reconnected by a person.
+        self.needs_reconnect = needs_reconnect
+        self.detail = scrub(detail)
 
 
 @dataclass(frozen=True)
@@ -36,3 +69,190 @@ class BasePublisher:
     def publish(self, variant: PostVariant) -> PublishResult:
         """Make exactly one create call for ``variant``; raise PublishError on any failure."""
         raise NotImplementedError
+
+    def check_connection(self, channel: Channel) -> str:
+        """The display name of the account the channel's credentials open; PublishError when they do not work."""
+        raise NotImplementedError
+
+
+class ApiSession(requests.Session):
+    """A requests session that puts timeouts on every request and sends a library's hard-coded API address to
+    the configured one (a local fake in tests and benchmarks).
+
+    tweepy and facebook-sdk both build ``https://<their host>/...`` themselves and let the caller pass a session,
+    so rewriting the address here is the one place that works for both without patching module globals.
+    ``last_response`` keeps the latest answer: facebook-sdk never looks at the HTTP status or headers.
+    """
+
+    def __init__(self, *, rewrite: dict[str, str], connect_timeout: float, read_timeout: float) -> None:
+        super().__init__()
+        self.rewrite = {real: local.rstrip("/") + "/" for real, local in rewrite.items()}
+        self.timeout = (connect_timeout, read_timeout)
+        self.last_response: requests.Response | None = None
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        url = str(url, "utf-8") if isinstance(url, bytes) else url
+        for real, local in self.rewrite.items():
+            if url.startswith(real):
+                url = local + url[len(real) :]
+                break
+        # Overrides the libraries' own value (tweepy passes none, facebook-sdk its ``timeout``, often None).
+        kwargs["timeout"] = self.timeout
+        self.last_response = None
+        response = super().request(method, url, *args, **kwargs)
+        self.last_response = response
+        return response
+
+
+def request_never_sent(exc: requests.RequestException) -> bool:
+    """True when the error proves the request never reached the network: no connection was ever made.
+
+    A ``ConnectionError`` also covers a connection lost *after* the request was written (the server closed it,
+    or reset it): that one wraps urllib3's ProtocolError, and the post may exist.
+    """
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return True  # no request is written before the TCP and TLS handshakes complete
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return False
+
+
+_SECRET_PARAMS = re.compile(r"((?:access_token|oauth_[a-z_]+|client_secret)=)[^&\s'\"]+", re.IGNORECASE)
+
+
+def scrub(text: str) -> str:
+    """``text`` without token values (request URLs in requests' error messages carry Graph access tokens)."""
+    return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+def describe(exc: BaseException) -> str:
+    return scrub(f"{type(exc).__name__}: {exc}")[:1000]
+
+
+def read_image(media: VariantMedia) -> tuple[str, bytes, str]:
+    """(file name, content, content type) of an image, read before any call so that a missing file stops the
+    publication before anything is sent."""
+    name = os.path.basename(media.image.name)
+    try:
+        with media.image.open("rb") as image:
+            content = image.read()
+    except OSError as exc:
+        raise PublishError(
+            _("An image of the post cannot be read on the server: add it again, then send the post again."),
+            kind=ErrorKind.PERMANENT,
+            detail=f"{media.image.name}: {type(exc).__name__}",
+        ) from exc
+    return name, content, mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def at_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``14:05`` today in the zone, ``21/03/2026 14:05`` another day: what the officer reads in a message."""
+    local = timezone.localtime(moment, tz)
+    if local.date() == timezone.localtime(timezone.now(), tz).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def later(minutes: float) -> datetime:
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+# Sentences shared by the network publishers; ``network`` is "X" or "Facebook".
+
+
+def unreachable(network: str, exc: requests.RequestException) -> PublishError:
+    return PublishError(
+        format_lazy(_("Could not reach {network}: it will be tried again later."), network=network),
+        kind=ErrorKind.RETRY,
+        detail=describe(exc),
+    )
+
+
+def no_answer(network: str, seconds: float, exc: BaseException) -> PublishError:
+    return PublishError(
+        format_lazy(
+            _(
+                "No answer from {network} after {seconds} seconds: the post may have been published. "
+                "Check the account before sending it again."
+            ),
+            network=network,
+            seconds=f"{seconds:g}",
+        ),
+        kind=ErrorKind.UNKNOWN,
+        detail=describe(exc),
+    )
+
+
+def connection_lost(network: str, exc: BaseException) -> PublishError:
+    return PublishError(
+        format_lazy(
+            _(
+                "The connection to {network} was cut after the post was sent: it may have been published. "
+                "Check the account before sending it again."
+            ),
+            network=network,
+        ),
+        kind=ErrorKind.UNKNOWN,
+        detail=describe(exc),
+    )
+
+
+def server_error(network: str, detail: str) -> PublishError:
+    return PublishError(
+        format_lazy(
+            _(
+                "{network} answered with an internal error: the post may have been published. "
+                "Check the account before sending it again."
+            ),
+            network=network,
+        ),
+        kind=ErrorKind.UNKNOWN,
+        detail=detail,
+    )
+
+
+def unreadable(network: str, detail: str) -> PublishError:
+    return PublishError(
+        format_lazy(
+            _(
+                "{network} gave an answer that cannot be read: the post may have been published. "
+                "Check the account before sending it again."
+            ),
+            network=network,
+        ),
+        kind=ErrorKind.UNKNOWN,
+        detail=detail,
+    )
+
+
+def image_not_sent(network: str, error: PublishError) -> PublishError:
+    """An image step failed in a way that would be ambiguous for a post: nothing is public yet, so try again."""
+    return PublishError(
+        format_lazy(
+            _("Could not send an image to {network}: nothing was published, it will be tried again later."),
+            network=network,
+        ),
+        kind=ErrorKind.RETRY,
+        retry_at=error.retry_at,
+        detail=error.detail,
+    )
+
+
+def not_connected(network: str) -> PublishError:
+    return PublishError(
+        format_lazy(_("The {network} account has no credentials: connect it first."), network=network),
+        kind=ErrorKind.PERMANENT,
+        needs_reconnect=True,
+    )
+
+
+def check_failed(network: str, error: PublishError) -> PublishError:
+    """A connection test is a read: an ambiguous answer there is just "try again" for the person testing."""
+    if error.kind != ErrorKind.UNKNOWN:
+        return error
+    return PublishError(
+        format_lazy(_("{network} did not answer properly: try the connection again later."), network=network),
+        kind=ErrorKind.RETRY,
+        detail=error.detail,
+    )

@@ -6,10 +6,12 @@ import sys
 import uuid
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from editorial.publishers.base import BasePublisher, PublishResult
 
 if TYPE_CHECKING:
-    from editorial.models import PostVariant
+    from editorial.models import Channel, PostVariant
 
 
 class Publisher(BasePublisher):
@@ -24,3 +26,7 @@ class Publisher(BasePublisher):
         )
         stream.flush()
         return PublishResult(external_id=external_id, url=f"https://console.invalid/{channel.kind}/{external_id}")
+
+    def check_connection(self, channel: Channel) -> str:
+        # Nothing to connect to: say so plainly rather than pretend an account answered.
+        return gettext("Console (nothing is sent to a network)")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from editorial.publishers.base import BasePublisher, PublishResult
 
 if TYPE_CHECKING:
-    from editorial.models import PostVariant
+    from editorial.models import Channel, PostVariant
 
 
 @dataclass(frozen=True)
@@ -26,3 +26,6 @@ class Publisher(BasePublisher):
         external_id = f"locmem-{len(outbox) + 1}"
         outbox.append(Sent(channel_id=variant.channel_id, text=variant.text, external_id=external_id))
         return PublishResult(external_id=external_id, url=f"https://locmem.invalid/{external_id}")
+
+    def check_connection(self, channel: Channel) -> str:
+        return "locmem"

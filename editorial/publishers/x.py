@@ -1,0 +1,303 @@
+"""The X publisher: tweepy 4.17's v2 ``Client`` for the post, X's v2 media endpoints for images.
+
+``publish(variant)`` makes these calls, all signed with OAuth 1.0a user context (the channel's api_key,
+api_secret, access_token, access_token_secret):
+
+1. for each image, in order: ``POST {base}/2/media/upload``, multipart/form-data with the file in ``media`` and
+   ``media_category=tweet_image`` (and ``media_type``), answering ``{"data": {"id": ...}}``: X's one-shot upload
+   for images (tweepy 4.17 only knows the v1.1 upload host); then ``POST {base}/2/media/metadata`` with JSON
+   ``{"id": ..., "metadata": {"alt_text": {"text": ...}}}``: alt text is required in this project;
+2. exactly one create call: ``Client.create_tweet(text=..., media_ids=...)``, i.e. ``POST {base}/2/tweets``.
+
+tweepy sets no timeout and hard-codes ``https://api.twitter.com``: the client gets an ``ApiSession`` that adds
+(connect_timeout, read_timeout) to every request and sends that host to ``base_url``.
+
+Errors of the create call (see DESIGN.md section 5):
+
+- 429: RETRY at ``x-rate-limit-reset`` (epoch seconds), or at the later ``x-user-/x-app-limit-24hour-reset`` when
+  the matching ``...-24hour-remaining`` is "0" (the daily cap); 15 minutes (X's window) when no header says;
+- 401: PERMANENT, ``needs_reconnect``; 403 "duplicate content": UNKNOWN (X refuses a text it already has: the
+  first attempt may have gone out); other 403 (rules, access level) and other 4xx (invalid content): PERMANENT;
+- 5xx, a read timeout, a connection cut after the request was written, a 2xx without ``data.id``: UNKNOWN;
+- a connection that was never made (refused, connect timeout, TLS handshake): RETRY.
+
+Errors of the image steps happen before the create call, so they prove no post exists: what would be UNKNOWN for
+the create call (5xx, read timeout, unreadable answer) is RETRY there (at worst X keeps an unused media id, which
+expires); 429 and refused connections are RETRY, 401 PERMANENT with ``needs_reconnect``, 400/403 PERMANENT (X
+refuses the image itself).
+
+``check_connection`` reads ``GET {base}/2/users/me`` with the same mapping; an ambiguous answer there is RETRY.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+import tweepy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from requests_oauthlib import OAuth1
+
+from editorial.publishers.base import (
+    ApiSession,
+    BasePublisher,
+    ErrorKind,
+    PublishError,
+    PublishResult,
+    at_time,
+    check_failed,
+    connection_lost,
+    describe,
+    image_not_sent,
+    later,
+    no_answer,
+    not_connected,
+    read_image,
+    request_never_sent,
+    server_error,
+    unreachable,
+    unreadable,
+)
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from editorial.models import Channel, PostVariant
+
+NETWORK = "X"
+# tweepy 4.17 builds every URL on api.twitter.com; api.x.com is the same API under its new name.
+_REAL_HOSTS = ("https://api.twitter.com/", "https://api.x.com/")
+_CREDENTIALS = ("api_key", "api_secret", "access_token", "access_token_secret")
+# X's rate-limit windows are 15 minutes: the wait when a 429 carries no reset header.
+_DEFAULT_RATE_LIMIT_MINUTES = 15
+
+CREATE, UPLOAD, CHECK = "create", "upload", "check"
+
+
+class Publisher(BasePublisher):
+    def __init__(
+        self,
+        *,
+        alias: str,
+        base_url: str = "https://api.x.com",
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(alias=alias, **options)
+        self.base_url = base_url.rstrip("/")
+        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = float(read_timeout)
+
+    def publish(self, variant: PostVariant) -> PublishResult:
+        """Post ``variant`` (text and images with alt text) on its channel's X account with exactly one create
+        call. Raises PublishError (see the module docstring for the kinds)."""
+        channel = variant.channel
+        tz = channel.zone.tzinfo
+        images = [(read_image(media), media.alt_text) for media in variant.media.all()]
+        client, session, auth = self._connect(channel)
+        with session:
+            media_ids = [self._upload(session, auth, image, alt_text, tz) for image, alt_text in images]
+            try:
+                response = client.create_tweet(text=variant.text, media_ids=media_ids or None, user_auth=True)
+            except (tweepy.HTTPException, requests.RequestException) as exc:
+                raise self._error(exc, CREATE, tz) from exc
+            tweet_id = str(_data(response, CREATE).get("id") or "")
+        if not tweet_id:
+            raise unreadable(NETWORK, f"{CREATE}: 2xx without data.id: {_body(response)}")
+        handle = channel.handle.strip().lstrip("@")
+        return PublishResult(external_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}")
+
+    def check_connection(self, channel: Channel) -> str:
+        """``Name (@username)`` of the account the credentials open. Raises PublishError."""
+        client, session, _auth = self._connect(channel)
+        with session:
+            try:
+                response = client.get_me(user_auth=True)
+            except (tweepy.HTTPException, requests.RequestException) as exc:
+                raise check_failed(NETWORK, self._error(exc, CHECK, channel.zone.tzinfo)) from exc
+            try:
+                user = _data(response, CHECK)
+            except PublishError as error:
+                raise check_failed(NETWORK, error) from None
+        username, name = user.get("username"), user.get("name")
+        if not username:
+            raise check_failed(NETWORK, unreadable(NETWORK, f"{CHECK}: no data.username: {_body(response)}"))
+        return f"{name} (@{username})" if name else f"@{username}"
+
+    # --- the calls ----------------------------------------------------------------------------------------
+
+    def _connect(self, channel: Channel) -> tuple[tweepy.Client, ApiSession, OAuth1]:
+        credentials = channel.get_credentials()
+        if not all(credentials.get(key) for key in _CREDENTIALS):
+            raise not_connected(NETWORK)
+        session = ApiSession(
+            rewrite=dict.fromkeys(_REAL_HOSTS, self.base_url),
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
+        client = tweepy.Client(
+            consumer_key=credentials["api_key"],
+            consumer_secret=credentials["api_secret"],
+            access_token=credentials["access_token"],
+            access_token_secret=credentials["access_token_secret"],
+            # The raw response: its headers (rate limits) and a body we validate ourselves.
+            return_type=requests.Response,
+            wait_on_rate_limit=False,
+        )
+        # tweepy reads ``self.session`` on every request and offers no other way to set timeouts or a host.
+        client.session.close()
+        client.session = session
+        # The same signature tweepy computes for its own calls (OAuth1UserHandler.apply_auth).
+        auth = OAuth1(
+            credentials["api_key"],
+            client_secret=credentials["api_secret"],
+            resource_owner_key=credentials["access_token"],
+            resource_owner_secret=credentials["access_token_secret"],
+            decoding=None,
+        )
+        return client, session, auth
+
+    def _upload(
+        self, session: ApiSession, auth: OAuth1, image: tuple[str, bytes, str], alt_text: str, tz: ZoneInfo
+    ) -> str:
+        """Upload one image and set its alt text; the media id for the post."""
+        name, content, content_type = image
+        try:
+            response = session.post(
+                f"{self.base_url}/2/media/upload",
+                files={"media": (name, content, content_type)},
+                data={"media_category": "tweet_image", "media_type": content_type},
+                auth=auth,
+            )
+            self._raise_for_status(response, UPLOAD, tz)
+            media_id = str(_data(response, UPLOAD).get("id") or "")
+            if not media_id:
+                raise unreadable(NETWORK, f"{UPLOAD}: 2xx without data.id: {_body(response)}")
+            response = session.post(
+                f"{self.base_url}/2/media/metadata",
+                json={"id": media_id, "metadata": {"alt_text": {"text": alt_text}}},
+                auth=auth,
+            )
+            self._raise_for_status(response, UPLOAD, tz)
+        except requests.RequestException as exc:
+            raise self._error(exc, UPLOAD, tz) from exc
+        except PublishError as error:
+            raise _for_step(error, UPLOAD) from None
+        return media_id
+
+    def _raise_for_status(self, response: requests.Response, step: str, tz: ZoneInfo) -> None:
+        if not 200 <= response.status_code < 300:
+            raise self._http_error(response, step, tz)
+
+    # --- errors -------------------------------------------------------------------------------------------
+
+    def _error(self, exc: Exception, step: str, tz: ZoneInfo) -> PublishError:
+        if isinstance(exc, tweepy.HTTPException):
+            error = self._http_error(exc.response, step, tz)
+        elif isinstance(exc, requests.JSONDecodeError):
+            error = unreadable(NETWORK, f"{step}: {describe(exc)}")
+        elif request_never_sent(exc):
+            error = unreachable(NETWORK, exc)
+        elif isinstance(exc, requests.ReadTimeout):
+            error = no_answer(NETWORK, self.read_timeout, exc)
+        else:
+            error = connection_lost(NETWORK, exc)
+        return _for_step(error, step)
+
+    def _http_error(self, response: requests.Response, step: str, tz: ZoneInfo) -> PublishError:
+        status = response.status_code
+        body = _body(response)
+        detail = f"{step}: HTTP {status} {body}"
+        if status == 429:
+            return _rate_limited(response, step, tz, detail)
+        if status == 401:
+            return PublishError(
+                _("X refused the credentials: reconnect the account."),
+                kind=ErrorKind.PERMANENT,
+                needs_reconnect=True,
+                detail=detail,
+            )
+        if status == 403 and step == CREATE and "duplicate" in body.lower():
+            return PublishError(
+                _(
+                    "X refused the post as a duplicate of one it already has: it may have been published. "
+                    "Check the account before sending it again."
+                ),
+                kind=ErrorKind.UNKNOWN,
+                detail=detail,
+            )
+        if status == 403:
+            return PublishError(
+                _("X refused the request: its rules or the account's access level do not allow it. Check the account."),
+                kind=ErrorKind.PERMANENT,
+                detail=detail,
+            )
+        if status >= 500:
+            return server_error(NETWORK, detail)
+        if 400 <= status < 500:
+            message = (
+                _("X refused an image (format or size): replace it, then send the post again.")
+                if step == UPLOAD
+                else _("X refused the post as invalid (too long, or a wrong image): correct it, then send it again.")
+            )
+            return PublishError(message, kind=ErrorKind.PERMANENT, detail=detail)
+        return unreadable(NETWORK, detail)
+
+
+def _for_step(error: PublishError, step: str) -> PublishError:
+    if step == UPLOAD and error.kind == ErrorKind.UNKNOWN:
+        return image_not_sent(NETWORK, error)
+    return error
+
+
+def _rate_limited(response: requests.Response, step: str, tz: ZoneInfo, detail: str) -> PublishError:
+    headers = response.headers
+    window_reset = _epoch(headers.get("x-rate-limit-reset"))
+    daily_resets = [
+        reset
+        for scope in ("user", "app")
+        if headers.get(f"x-{scope}-limit-24hour-remaining", "").strip() == "0"
+        and (reset := _epoch(headers.get(f"x-{scope}-limit-24hour-reset")))
+    ]
+    resets = [reset for reset in (window_reset, *daily_resets) if reset]
+    retry_at = max(resets) if resets else later(_DEFAULT_RATE_LIMIT_MINUTES)
+    when = at_time(retry_at, tz)
+    if step == CHECK:
+        message = format_lazy(_("X limits the number of requests: try again after {time}."), time=when)
+    elif daily_resets:
+        message = format_lazy(
+            _("The daily number of posts on X is used up: it will be tried again at {time}."), time=when
+        )
+    else:
+        message = format_lazy(_("X limits the number of posts: it will be tried again at {time}."), time=when)
+    return PublishError(message, kind=ErrorKind.RETRY, retry_at=retry_at, detail=detail)
+
+
+def _epoch(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value).strip()), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _data(response: requests.Response, step: str) -> dict[str, Any]:
+    """The ``data`` object of a 2xx answer; an unreadable answer is UNKNOWN (it came after the request)."""
+    try:
+        payload = response.json()
+    except ValueError as exc:
+        raise unreadable(NETWORK, f"{step}: HTTP {response.status_code} not JSON: {_body(response)}") from exc
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        raise unreadable(NETWORK, f"{step}: HTTP {response.status_code} without data: {_body(response)}")
+    return data
+
+
+def _body(response: requests.Response) -> str:
+    # X's error bodies (title, detail, errors) say what went wrong and never echo credentials.
+    try:
+        return response.text[:500]
+    except (RuntimeError, ValueError):
+        return ""

@@ -1,0 +1,467 @@
+"""A fake X API and Meta Graph API in one small threaded HTTP server on 127.0.0.1.
+
+It records every request (method, path, query, headers, body, time received) and answers like the real services:
+
+- X: ``POST /2/tweets`` (201 ``{"data": {"id", "text"}}``), ``POST /2/media/upload`` (multipart, ``media``
+  required), ``POST /2/media/metadata`` (JSON ``id`` and ``metadata.alt_text.text`` required),
+  ``GET /2/users/me``; every X call needs an ``Authorization: OAuth ...`` header (else 401);
+- Graph: ``POST /{version}/{page}/feed``, ``POST /{version}/{page}/photos`` (``source`` file required; with
+  ``published=false`` only an id, no post), ``GET /{version}/{page}?fields=name``; every Graph call needs an
+  ``access_token`` (else the OAuthException Graph gives).
+
+Routes are named ``tweets``, ``media_upload``, ``media_metadata``, ``users_me``, ``feed``, ``photos``, ``page``.
+Canned answers queue per route (``"*"``: the next request of any route) and override the normal one:
+``Answer(status=429, headers={...}, body={...})``, ``Answer(delay=2)`` (the normal answer, late),
+``Answer(mode="hang")`` (take the request, record it, never answer: a read timeout for the client) or
+``Answer(mode="close")`` (record it, then close the connection without a word).
+
+In a test::
+
+    with FakeSocial() as fake:
+        fake.script("tweets", Answer(status=503))
+        ...
+        assert fake.received("tweets")[0].json()["text"] == "..."
+
+As a process, for benchmarks and the Celery integration test (``--delay`` delays every answer)::
+
+    python -m tests.fakes.social --port 8765 --delay 0.1
+
+and from another process, ``FakeSocialClient("http://127.0.0.1:8765")`` has the same ``received``, ``script``
+and ``reset``, over ``GET /_fake/requests[?route=...]``, ``POST /_fake/script`` (``{"route": ..., "answers":
+[{"status": ..., "headers": ..., "body": ..., "delay": ..., "mode": ...}]}``) and ``POST /_fake/reset``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+import urllib.request
+from collections import defaultdict, deque
+from dataclasses import asdict, dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+ROUTES = ("tweets", "media_upload", "media_metadata", "users_me", "feed", "photos", "page")
+_GRAPH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<page>[^/]+)(?:/(?P<edge>feed|photos))?/?$")
+
+
+@dataclass
+class Answer:
+    """A canned answer. ``status`` and ``body`` None: the route's normal answer (with ``headers`` added)."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # dict or list: JSON; str: sent as is (say the Content-Type in headers)
+    delay: float | None = None
+    mode: str = ""  # "hang": never answer; "close": close the connection without answering
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        return cls(**{key: data[key] for key in ("status", "headers", "body", "delay", "mode") if key in data})
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    route: str
+    at: float  # time.time() when the whole request had arrived
+    # What the fake answered (None: it hung or closed the connection): tests compare it with what the client kept.
+    status: int | None = None
+    answer: Any = None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        """Text fields of a urlencoded or multipart body."""
+        if self.headers.get("content-type", "").startswith("multipart/"):
+            return {name: part[2].decode() for name, part in self._parts().items() if part[0] is None}
+        return {key: values[-1] for key, values in parse_qs(self.body.decode(), keep_blank_values=True).items()}
+
+    def files(self) -> dict[str, tuple[str, str, bytes]]:
+        """File parts of a multipart body: name -> (file name, content type, content)."""
+        return {name: part for name, part in self._parts().items() if part[0] is not None}
+
+    def param(self, name: str) -> str | None:
+        """A parameter wherever it was sent: query string, urlencoded or multipart body."""
+        if name in self.query:
+            return self.query[name][-1]
+        if self.headers.get("content-type", "").startswith(("multipart/", "application/x-www-form-urlencoded")):
+            return self.form().get(name)
+        return None
+
+    def oauth(self) -> dict[str, str]:
+        """The parameters of an ``Authorization: OAuth k="v", ...`` header."""
+        header = self.headers.get("authorization", "")
+        if not header.startswith("OAuth "):
+            return {}
+        return {key: unquote(value) for key, value in re.findall(r'(\w+)="([^"]*)"', header)}
+
+    def _parts(self) -> dict[str, tuple[str | None, str, bytes]]:
+        content_type = self.headers.get("content-type", "")
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + self.body
+        )
+        parts = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            parts[name] = (part.get_filename(), part.get_content_type(), part.get_payload(decode=True) or b"")
+        return parts
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["body"] = base64.b64encode(self.body).decode()
+        if isinstance(self.answer, bytes):
+            data["answer"] = self.answer.decode(errors="replace")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Received:
+        return cls(**{**data, "body": base64.b64decode(data["body"])})
+
+
+class FakeSocial:
+    """The server, in a background thread. ``url`` is its address once started."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._received: list[Received] = []
+        self._scripts: dict[str, deque[Answer]] = defaultdict(deque)
+        self._release = threading.Event()
+        self._ids = itertools.count(1_900_000_000_000_000_001)
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.fake = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeSocial:
+        # A short poll interval: shutdown() waits for it, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-social", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSocial:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what tests use -------------------------------------------------------------------------------------
+
+    def received(self, route: str | None = None) -> list[Received]:
+        with self._lock:
+            return [r for r in self._received if route is None or r.route == route]
+
+    def script(self, route: str, *answers: Answer) -> None:
+        if route != "*" and route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}: one of {ROUTES} or '*'")
+        with self._lock:
+            self._scripts[route].extend(answers)
+
+    def reset(self) -> None:
+        """Forget requests and scripts, and let go of hanging requests."""
+        with self._lock:
+            self._received.clear()
+            self._scripts.clear()
+            self._release.set()
+            self._release = threading.Event()
+
+    # --- what the handler uses ------------------------------------------------------------------------------
+
+    def _record(self, received: Received) -> tuple[Answer | None, threading.Event]:
+        with self._lock:
+            self._received.append(received)
+            answer = None
+            for key in (received.route, "*"):
+                if self._scripts.get(key):
+                    answer = self._scripts[key].popleft()
+                    break
+            return answer, self._release
+
+    def _next_id(self) -> str:
+        with self._lock:
+            return str(next(self._ids))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real services: one connection for upload and create
+    timeout = 60  # an idle kept-alive connection does not hold a thread forever
+    server_version = "FakeSocial/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    @property
+    def fake(self) -> FakeSocial:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        if parts.path.startswith("/_fake/"):
+            self._control(parts.path, parse_qs(parts.query), body)
+            return
+        received = Received(
+            method=self.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={key.lower(): value for key, value in self.headers.items()},
+            body=body,
+            route=_route(self.command, parts.path),
+            at=time.time(),
+        )
+        answer, release = self.fake._record(received)
+        answer = answer or Answer()
+        if answer.mode in ("hang", "close"):
+            if answer.mode == "hang":
+                release.wait()
+            self.close_connection = True
+            return
+        delay = self.fake.delay if answer.delay is None else answer.delay
+        if delay:
+            time.sleep(delay)
+        if answer.status is None and answer.body is None:
+            status, payload = _normal_answer(self.fake, received)
+        else:
+            status, payload = answer.status or 200, answer.body
+        received.status, received.answer = status, payload
+        self._send(status, payload, answer.headers)
+
+    def _control(self, path: str, query: dict[str, list[str]], body: bytes) -> None:
+        fake = self.fake
+        if path == "/_fake/requests" and self.command == "GET":
+            route = (query.get("route") or [None])[0]
+            self._send(200, [r.to_dict() for r in fake.received(route)])
+        elif path == "/_fake/script" and self.command == "POST":
+            data = json.loads(body or b"{}")
+            try:
+                fake.script(data.get("route", "*"), *(Answer.from_dict(a) for a in data.get("answers", [])))
+            except (ValueError, TypeError) as exc:
+                self._send(400, {"error": str(exc)})
+                return
+            self._send(200, {"ok": True})
+        elif path == "/_fake/reset" and self.command == "POST":
+            fake.reset()
+            self._send(200, {"ok": True})
+        elif path == "/_fake/health":
+            self._send(200, {"ok": True})
+        else:
+            self._send(404, {"error": "unknown control path"})
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        headers = {key.lower(): value for key, value in (headers or {}).items()}
+        if isinstance(payload, str | bytes):
+            content = payload.encode() if isinstance(payload, str) else payload
+            headers.setdefault("content-type", "text/plain; charset=utf-8")
+        elif payload is None:
+            content = b""
+        else:
+            content = json.dumps(payload).encode()
+            headers.setdefault("content-type", "application/json; charset=utf-8")
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+
+def _route(method: str, path: str) -> str:
+    x_routes = {
+        ("POST", "/2/tweets"): "tweets",
+        ("POST", "/2/media/upload"): "media_upload",
+        ("POST", "/2/media/metadata"): "media_metadata",
+        ("GET", "/2/users/me"): "users_me",
+    }
+    if (method, path) in x_routes:
+        return x_routes[method, path]
+    match = _GRAPH.match(path)
+    if match:
+        edge = match["edge"]
+        if edge and method == "POST":
+            return edge
+        if not edge and method == "GET":
+            return "page"
+    return "unknown"
+
+
+def _normal_answer(fake: FakeSocial, received: Received) -> tuple[int, Any]:
+    route = received.route
+    if route == "unknown":
+        return 404, {"title": "Not Found", "detail": f"no route for {received.method} {received.path}"}
+    if received.path.startswith("/2/"):
+        return _x_answer(fake, received)
+    return _graph_answer(fake, received)
+
+
+def _x_answer(fake: FakeSocial, received: Received) -> tuple[int, Any]:
+    if not received.oauth().get("oauth_signature"):
+        return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+    route = received.route
+    if route == "users_me":
+        return 200, {"data": {"id": "2244994945", "name": "Police Fake", "username": "fakezone"}}
+    if route == "media_upload":
+        files = received.files() if received.headers.get("content-type", "").startswith("multipart/") else {}
+        if "media" not in files:
+            return 400, {"errors": [{"message": "media is required"}], "title": "Invalid Request", "status": 400}
+        media_id = fake._next_id()
+        return 200, {
+            "data": {
+                "id": media_id,
+                "media_key": f"3_{media_id}",
+                "size": len(files["media"][2]),
+                "expires_after_secs": 86400,
+                "image": {"image_type": files["media"][1]},
+            }
+        }
+    try:
+        payload = received.json()
+    except ValueError:
+        return 400, {"errors": [{"message": "body is not JSON"}], "title": "Invalid Request", "status": 400}
+    if route == "media_metadata":
+        alt_text = (((payload.get("metadata") or {}).get("alt_text")) or {}).get("text")
+        if not payload.get("id") or not alt_text:
+            return 400, {"errors": [{"message": "id and metadata are required"}], "status": 400}
+        return 200, {"data": {"id": payload["id"], "associated_metadata": payload["metadata"]}}
+    tweet_id = fake._next_id()
+    return 201, {"data": {"id": tweet_id, "text": payload.get("text", ""), "edit_history_tweet_ids": [tweet_id]}}
+
+
+def _graph_answer(fake: FakeSocial, received: Received) -> tuple[int, Any]:
+    page = _GRAPH.match(received.path)["page"]  # type: ignore[index]
+    if not received.param("access_token"):
+        return 400, _graph_error("An active access token must be used to query information.", "OAuthException", 2500)
+    route = received.route
+    if route == "page":
+        return 200, {"name": f"Fake page {page}", "id": page}
+    if route == "photos":
+        if "source" not in received.files():
+            return 400, _graph_error("(#324) Requires upload file", "OAuthException", 324)
+        photo_id = fake._next_id()
+        if received.param("published") == "false":
+            return 200, {"id": photo_id}
+        return 200, {"id": photo_id, "post_id": f"{page}_{fake._next_id()}"}
+    if not received.param("message") and not received.param("link"):
+        return 400, _graph_error("(#100) Missing message or attachment", "OAuthException", 100)
+    return 200, {"id": f"{page}_{fake._next_id()}"}
+
+
+def _graph_error(message: str, kind: str, code: int, subcode: int | None = None) -> dict[str, Any]:
+    error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AFakeTraceId"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return {"error": error}
+
+
+def graph_error(code: int, message: str = "Fake error", subcode: int | None = None, kind: str = "OAuthException"):
+    """The body of a Graph API error, for scripts: ``Answer(status=400, body=graph_error(190))``."""
+    return _graph_error(message, kind, code, subcode)
+
+
+class FakeSocialClient:
+    """The control side of a fake running in another process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def received(self, route: str | None = None) -> list[Received]:
+        query = f"?route={route}" if route else ""
+        return [Received.from_dict(item) for item in self._call("GET", f"/_fake/requests{query}")]
+
+    def script(self, route: str, *answers: Answer) -> None:
+        self._call("POST", "/_fake/script", {"route": route, "answers": [asdict(a) for a in answers]})
+
+    def reset(self) -> None:
+        self._call("POST", "/_fake/reset", {})
+
+    def wait_until_up(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._call("GET", "/_fake/health")
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+
+def closed_port_url() -> str:
+    """An address where nothing listens: connecting there is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def fake_social():
+    """A running fake for one test (import it into a test module, or define a two-line fixture there)."""
+    with FakeSocial() as fake:
+        yield fake
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake X API and Graph API for tests and benchmarks.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
+    args = parser.parse_args(argv)
+    fake = FakeSocial(host=args.host, port=args.port, delay=args.delay)
+    print(f"fake social listening on {fake.url}", flush=True)
+    try:
+        fake._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._release.set()
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

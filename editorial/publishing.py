@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -208,6 +208,9 @@ def publication_send(*, publication_id: int) -> str:
     Must run outside a transaction: the claim commits before the network is called, so a crash during the
     call leaves the row in ``sending`` for the reaper to turn into unknown, never back into queued."""
     now = timezone.now()
+    held = _held_back(publication_id, now)
+    if held:
+        return held
     claimed = Publication.objects.filter(pk=publication_id, status=Status.QUEUED).update(
         status=Status.SENDING, sending_started_at=now, attempts=F("attempts") + 1, updated_at=now
     )
@@ -218,9 +221,6 @@ def publication_send(*, publication_id: int) -> str:
     attempt = PublicationAttempt.objects.create(publication=publication, number=publication.attempts, started_at=now)
     post, channel = publication.post, publication.channel
 
-    if post.zone.publishing_paused or channel.status != Channel.Status.ACTIVE:
-        # Paused (or to reconnect) after it was queued: it waits, unsent, for the resume.
-        return _record(publication, attempt, Outcome(Status.PENDING, _("Publishing was paused before sending.")))
     if not _fingerprint_ok(post):
         outcome = Outcome(
             Status.FAILED,
@@ -252,6 +252,26 @@ def publication_send(*, publication_id: int) -> str:
     else:
         outcome = Outcome(Status.PUBLISHED, external_id=result.external_id, url=result.url)
     return _record(publication, attempt, outcome)
+
+
+def _held_back(publication_id: int, now: datetime) -> str:
+    """A queued publication whose zone or channel was paused (or needs reconnecting) since it was queued goes
+    back to waiting, unsent and without counting as an attempt; returns "" when it may be sent."""
+    row = (
+        Publication.objects.filter(pk=publication_id, status=Status.QUEUED)
+        .values_list("post__zone__publishing_paused", "channel__status")
+        .first()
+    )
+    if row is None or (not row[0] and row[1] == Channel.Status.ACTIVE):
+        return ""
+    if row[1] == Channel.Status.NEEDS_RECONNECT:
+        reason = _("The channel needs reconnecting: nothing was sent.")
+    else:
+        reason = _("Publishing was paused before sending: nothing was sent.")
+    Publication.objects.filter(pk=publication_id, status=Status.QUEUED).update(
+        status=Status.PENDING, next_attempt_at=now, last_error=reason, updated_at=now
+    )
+    return Status.PENDING
 
 
 def _outcome_of(publication: Publication, error: PublishError, now: datetime) -> Outcome:
@@ -445,9 +465,15 @@ def publications_reap(*, now: datetime | None = None) -> ReapReport:
         late_publications(now=now).filter(alerted_at__isnull=True).select_related("post__zone", "channel")
     ):
         minutes = max(1, int((now - publication.next_attempt_at).total_seconds() // 60))
-        message = _(
-            "Not sent %(minutes)s min after its time. Check that the publishing worker and beat are running."
-        ) % {"minutes": minutes}
+        if publication.channel.status == Channel.Status.NEEDS_RECONNECT:
+            message = _(
+                "Not sent %(minutes)s min after its time: the channel needs reconnecting (new credentials, then "
+                "test the connection)."
+            ) % {"minutes": minutes}
+        else:
+            message = _(
+                "Not sent %(minutes)s min after its time. Check that the publishing worker and beat are running."
+            ) % {"minutes": minutes}
         with transaction.atomic():
             _alert(publication, message)
         report.late.append(publication.pk)
@@ -480,6 +506,16 @@ def _locked_publication(publication: Publication) -> Publication:
     )
 
 
+def _external_id_from(parsed: Any) -> str:
+    """The post's id in a pasted link: x.com/<handle>/status/<id>, facebook.com/<id>, or Facebook's
+    permalink.php?story_fbid=<id> and photo.php?fbid=<id> forms."""
+    query = parse_qs(parsed.query)
+    for key in ("story_fbid", "fbid", "id"):
+        if query.get(key):
+            return query[key][0]
+    return parsed.path.rstrip("/").rsplit("/", 1)[-1]
+
+
 def publication_confirm_published(*, actor: Any, publication: Publication, url: str) -> Publication:
     """After an unknown (or failed) outcome, the officer checked the account and found the post: record its link."""
     from editorial.services import WorkflowError
@@ -493,7 +529,7 @@ def publication_confirm_published(*, actor: Any, publication: Publication, url: 
         _require(permissions.has_right(actor, publication.post.zone, Right.PUBLISH_POST))
         if publication.status not in (Status.UNKNOWN, Status.FAILED):
             raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be marked published."))
-        external_id = parsed.path.rstrip("/").rsplit("/", 1)[-1] or url
+        external_id = _external_id_from(parsed) or url
         Publication.objects.filter(pk=publication.pk).update(
             status=Status.PUBLISHED,
             external_id=external_id[:120],
@@ -562,7 +598,13 @@ def zone_pause(*, actor: Any, zone: Zone, reason: str) -> None:
 def zone_resume(*, actor: Any, zone: Zone, reason: str = "") -> None:
     _require(permissions.has_right(actor, zone, Right.PAUSE_PUBLISHING))
     with transaction.atomic():
-        Zone.objects.filter(pk=zone.pk).update(publishing_paused=False, publishing_paused_reason="")
+        if (
+            Zone.objects.filter(pk=zone.pk, publishing_paused=True).update(
+                publishing_paused=False, publishing_paused_reason=""
+            )
+            != 1
+        ):
+            return  # not paused: nothing to resume, nothing to log
         audit_record(action="editorial.zone.resume", actor=actor, zone=zone, obj=zone, data={"reason": reason.strip()})
     zone.refresh_from_db()
 
@@ -573,6 +615,9 @@ def channel_pause(*, actor: Any, channel: Channel, reason: str) -> None:
     _require(permissions.has_right(actor, channel.zone, Right.PAUSE_PUBLISHING))
     if not reason.strip():
         raise WorkflowError(_("Say why this channel is paused: the team will read it."))
+    if channel.status == Channel.Status.NEEDS_RECONNECT:
+        # Pausing then resuming must not turn a channel with dead credentials back into an active one.
+        raise WorkflowError(_("This channel must be reconnected: update its credentials, then test the connection."))
     with transaction.atomic():
         Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.PAUSED, status_reason=reason.strip())
         audit_record(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from editorial.views import dashboard, items, plan, posts, review
+from editorial.views import dashboard, items, plan, posts, publishing, review
 
 app_name = "editorial"
 
@@ -26,6 +26,30 @@ urlpatterns = [
     path("z/<slug:zone_slug>/posts/<int:post_id>/comments/", posts.comment_add, name="comment_add"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
+    # Publishing: the post's publications, the decisions after an unknown outcome, the channels and pauses.
+    path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/publications/",
+        publishing.post_publications,
+        name="post_publications",
+    ),
+    path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/publications/<int:publication_id>/published/",
+        publishing.publication_confirm_published,
+        name="publication_confirm_published",
+    ),
+    path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/publications/<int:publication_id>/send-again/",
+        publishing.publication_send_again,
+        name="publication_send_again",
+    ),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/publish-now/", publishing.post_publish_now, name="post_publish_now"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/cancel/", publishing.post_cancel, name="post_cancel"),
+    path("z/<slug:zone_slug>/channels/", publishing.channels, name="channels"),
+    path("z/<slug:zone_slug>/channels/pause/", publishing.zone_pause, name="zone_pause"),
+    path("z/<slug:zone_slug>/channels/resume/", publishing.zone_resume, name="zone_resume"),
+    path("z/<slug:zone_slug>/channels/<int:channel_id>/pause/", publishing.channel_pause, name="channel_pause"),
+    path("z/<slug:zone_slug>/channels/<int:channel_id>/resume/", publishing.channel_resume, name="channel_resume"),
+    path("z/<slug:zone_slug>/channels/<int:channel_id>/test/", publishing.channel_test, name="channel_test"),
     # Review by the director.
     path("z/<slug:zone_slug>/review/", review.review_queue, name="review_queue"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/review/", review.review_post, name="review_post"),

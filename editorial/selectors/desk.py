@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from editorial import publishing
 from editorial.clock import local_day_bounds
 from editorial.models import Post, PostVariant, Publication, Review, Zone
 
 # Dashboards show the first rows of each list; the full lists live on their own pages.
 DASHBOARD_ROWS = 15
+# Beat sends a heartbeat every 30 s: four missed ones mean beat or every worker is down.
+WORKER_STALE_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -65,4 +69,50 @@ def director_queue(*, zone: Zone) -> list[Post]:
     """The posts waiting for review, oldest due first (a post without a time cannot be submitted)."""
     return list(
         _posts_with_channels(zone).filter(status=Post.Status.IN_REVIEW).order_by("planned_at", "pk")[:DASHBOARD_ROWS]
+    )
+
+
+@dataclass(frozen=True)
+class LatePublication:
+    publication: Publication
+    minutes: int
+
+
+@dataclass(frozen=True)
+class PublishingWatch:
+    """What the officers and directors must hear about the pipeline, read from the database and the cache only,
+    so that it shows even when beat and the workers are down."""
+
+    late: list[LatePublication]
+    worker_seen_at: datetime | None
+    worker_stale: bool
+    worker_never_seen_while_due: bool
+
+    @property
+    def worker_warning(self) -> bool:
+        return self.worker_stale or self.worker_never_seen_while_due
+
+
+def publishing_watch(*, zone: Zone, worker_seen_at: datetime | None, now: datetime | None = None) -> PublishingWatch:
+    """Late publications of the zone and whether the heartbeat is stale, in one query."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.PUBLISH_ALERT_AFTER_SECONDS)
+    # late_publications shifted by its grace period lists what is due now; the late ones are the oldest of them.
+    due = list(
+        publishing.late_publications(now=now + grace, zone=zone)
+        .select_related("post", "channel")
+        .defer("channel__credentials_encrypted")
+        .order_by("next_attempt_at", "pk")[:DASHBOARD_ROWS]
+    )
+    late = [
+        LatePublication(publication=p, minutes=max(1, int((now - p.next_attempt_at).total_seconds() // 60)))
+        for p in due
+        if p.next_attempt_at < now - grace
+    ]
+    return PublishingWatch(
+        late=late,
+        worker_seen_at=worker_seen_at,
+        worker_stale=worker_seen_at is not None and now - worker_seen_at > WORKER_STALE_AFTER,
+        # A fresh install has never seen a worker: only an incident once something waits for one.
+        worker_never_seen_while_due=worker_seen_at is None and bool(due),
     )

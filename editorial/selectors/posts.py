@@ -19,7 +19,6 @@ from editorial.models import (
     Locality,
     Post,
     PostVariant,
-    Publication,
     Review,
     Unit,
     VariantMedia,
@@ -78,7 +77,6 @@ class PostPage:
     variants: list[VariantView]
     comments: list[Comment]
     history: list[HistoryEntry]
-    publications: list[Publication]
     changes_requested: Review | None
     zone_units: list[Unit]
     shared_unit_ids: set[int]
@@ -160,7 +158,6 @@ def post_page(*, post: Post, with_units: bool) -> PostPage:
         variants=views,
         comments=list(Comment.objects.filter(post=post).select_related("author").order_by("created_at", "pk")),
         history=post_history(post=post),
-        publications=list(Publication.objects.filter(post=post).select_related("channel").order_by("channel__kind")),
         changes_requested=changes_requested,
         zone_units=list(Unit.objects.filter(zone=post.zone).order_by("name")) if with_units else [],
         shared_unit_ids=set(post.shared_with_units.values_list("pk", flat=True)),

@@ -43,7 +43,7 @@ def zone_overview(*, zone: Zone, user: Any) -> ZoneOverview:
         )
     return ZoneOverview(
         values=list(zone_active_values(zone=zone)),
-        channels=list(Channel.objects.filter(zone=zone).order_by("kind", "name")),
+        channels=list(Channel.objects.filter(zone=zone).defer("credentials_encrypted").order_by("kind", "name")),
         items_new=Item.objects.filter(zone=zone, status=Item.Status.NEW).count(),
         items_mine=items_mine,
         posts_by_status=post_counts,

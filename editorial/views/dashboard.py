@@ -30,6 +30,11 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
     # Each role sees its own work first: the officer's day, the director's queue, the unit head's items.
     officer = desk.officer_desk(zone=zone) if Right.DRAFT_POST in rights else None
     queue = desk.director_queue(zone=zone) if Right.REVIEW_POST in rights else None
+    worker_seen_at = selectors.worker_last_seen()
+    # Officers and directors answer for what goes out: they hear when the pipeline is late or stopped.
+    watch = None
+    if Right.DRAFT_POST in rights or Right.REVIEW_POST in rights:
+        watch = desk.publishing_watch(zone=zone, worker_seen_at=worker_seen_at)
     return render(
         request,
         "editorial/dashboard.html",
@@ -42,6 +47,7 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "officer": officer,
             "queue": queue,
             "now": timezone.now(),
-            "worker_seen_at": selectors.worker_last_seen(),
+            "worker_seen_at": worker_seen_at,
+            "watch": watch,
         },
     )

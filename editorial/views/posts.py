@@ -15,6 +15,7 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import services
 from editorial.forms.posts import CommentForm, PostForm, ShareForm
+from editorial.forms.publishing import PublicationsBlock, publications_block
 from editorial.models import Category, Locality, Post, Unit, VariantMedia, Zone
 from editorial.selectors import posts as post_selectors
 from editorial.services import WorkflowError
@@ -118,6 +119,7 @@ def _render_detail(
     post: Post,
     *,
     comment_form: CommentForm | None = None,
+    publications: PublicationsBlock | None = None,
 ) -> HttpResponse:
     user = request.user
     can_share = permissions.has_right(user, zone, Right.DRAFT_POST)
@@ -141,6 +143,7 @@ def _render_detail(
         "can_comment": permissions.can_comment_post(user, post),
         "comment_form": comment_form or CommentForm(),
         "share_form": share_form,
+        "pubs": publications or publications_block(user=user, zone=zone, post=post),
     }
     return render(request, "editorial/post_detail.html", context)
 

@@ -474,3 +474,57 @@ def test_check_publishing_fails_on_a_late_publication_and_a_silent_worker(zone_u
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "late: publication" in err and "no worker heartbeat" in err
+
+
+def test_a_pause_bounce_is_not_an_attempt(zone_users, django_capture_on_commit_callbacks):
+    post = approved_post(zone_users, channels=("x",))
+    publication = Publication.objects.get(post=post)
+    for _ in range(3):  # three queued sends bounced by a pause...
+        Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
+        publishing.publications_dispatch()
+        publishing.zone_pause(actor=zone_users.officer, zone=zone_users.zone, reason="Consigne")
+        assert publishing.publication_send(publication_id=publication.pk) == Status.PENDING
+        publishing.zone_resume(actor=zone_users.officer, zone=zone_users.zone)
+    publication.refresh_from_db()
+    assert publication.attempts == 0 and publication.attempt_rows.count() == 0
+    # ...then one real rate limit: it retries, it does not give up.
+    SCRIPT.append(PublishError("X limite les envois.", kind=ErrorKind.RETRY))
+    Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
+    publishing.publications_dispatch()
+    assert publishing.publication_send(publication_id=publication.pk) == Status.RETRYING
+    assert CALLS and len(CALLS) == 1
+
+
+def test_a_channel_to_reconnect_cannot_be_paused_and_resumed_into_active(zone_users):
+    channel = Channel.objects.get(zone=zone_users.zone, kind="x")
+    Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.NEEDS_RECONNECT)
+    channel.refresh_from_db()
+    with pytest.raises(services.WorkflowError):
+        publishing.channel_pause(actor=zone_users.officer, channel=channel, reason="essai")
+    channel.refresh_from_db()
+    assert channel.status == Channel.Status.NEEDS_RECONNECT
+
+
+def test_resuming_a_zone_that_is_not_paused_logs_nothing(zone_users):
+    publishing.zone_resume(actor=zone_users.officer, zone=zone_users.zone)
+    assert not AuditEvent.objects.filter(action="editorial.zone.resume").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.com/PoliceMonsQuevy/status/1861234567890", "1861234567890"),
+        ("https://www.facebook.com/permalink.php?story_fbid=pfbid0abc&id=100000000000001", "pfbid0abc"),
+        ("https://www.facebook.com/100000000000001_123456789/", "100000000000001_123456789"),
+    ],
+)
+def test_the_id_is_read_from_the_pasted_link(zone_users, url, expected):
+    post = approved_post(zone_users, channels=("x",))
+    due_now(post)
+    publishing.publications_dispatch()
+    SCRIPT.append(PublishError("Pas de réponse.", kind=ErrorKind.UNKNOWN))
+    send_all(post)
+    publication = publishing.publication_confirm_published(
+        actor=zone_users.officer, publication=Publication.objects.get(post=post), url=url
+    )
+    assert publication.external_id == expected

@@ -33,7 +33,7 @@ def zone_time(naive: dt.datetime, tz: zoneinfo.ZoneInfo, *, fold: int | None = N
     """The aware instant for a wall-clock time in ``tz``.
 
     Raises ``NonexistentLocalTime`` for a skipped time, and ``AmbiguousLocalTime`` for a repeated time
-    unless ``fold`` says which one (0: the first, still on summer time; 1: the second, on winter time).
+    unless ``fold`` says which one (0: the first, still in summer time; 1: the second, in winter time).
     """
     naive = naive.replace(tzinfo=None)
     first = naive.replace(tzinfo=tz, fold=0)

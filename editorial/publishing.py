@@ -192,13 +192,13 @@ def _gave_up(publication: Publication) -> bool:
     return len(recent) >= limit and all(o == PublicationAttempt.Outcome.RETRY for o in recent)
 
 
-def _fingerprint_ok(post: Post) -> bool:
+def _fingerprint_ok(post: Post, variants: list[PostVariant] | None = None) -> bool:
     from editorial.services import post_fingerprint
 
     return (
         post.status == Post.Status.APPROVED
         and bool(post.approved_fingerprint)
-        and post_fingerprint(post=post) == post.approved_fingerprint
+        and post_fingerprint(post=post, variants=variants) == post.approved_fingerprint
     )
 
 
@@ -208,20 +208,30 @@ def publication_send(*, publication_id: int) -> str:
     Must run outside a transaction: the claim commits before the network is called, so a crash during the
     call leaves the row in ``sending`` for the reaper to turn into unknown, never back into queued."""
     now = timezone.now()
-    held = _held_back(publication_id, now)
-    if held:
-        return held
-    claimed = Publication.objects.filter(pk=publication_id, status=Status.QUEUED).update(
-        status=Status.SENDING, sending_started_at=now, attempts=F("attempts") + 1, updated_at=now
-    )
-    if claimed != 1:
-        # Not queued: already sent, being sent by another delivery of the same message, cancelled...
-        return "skipped"
-    publication = Publication.objects.select_related("post__zone", "post__item", "channel").get(pk=publication_id)
-    attempt = PublicationAttempt.objects.create(publication=publication, number=publication.attempts, started_at=now)
-    post, channel = publication.post, publication.channel
+    with transaction.atomic():
+        # The claim is a conditional update on the row itself: of two deliveries of the same message, one wins.
+        claimed = Publication.objects.filter(pk=publication_id, status=Status.QUEUED).update(
+            status=Status.SENDING, sending_started_at=now, attempts=F("attempts") + 1, updated_at=now
+        )
+        if claimed != 1:
+            # Not queued: already sent, being sent by another delivery of the same message, cancelled...
+            return "skipped"
+        publication = Publication.objects.select_related("post__zone", "post__item", "channel").get(pk=publication_id)
+        post, channel = publication.post, publication.channel
+        if post.zone.publishing_paused or channel.status != Channel.Status.ACTIVE:
+            # Paused (or to reconnect) since it was queued: back to waiting in the same transaction, so the claim
+            # never shows and no attempt is counted.
+            _hold_back(publication, channel, now)
+            return Status.PENDING
+        attempt = PublicationAttempt.objects.create(
+            publication=publication, number=publication.attempts, started_at=now
+        )
+    # Committed: from here on, a crash leaves "sending" behind, which only a person can settle.
 
-    if not _fingerprint_ok(post):
+    variants = list(
+        PostVariant.objects.filter(post=post).select_related("channel").prefetch_related("media").order_by("channel_id")
+    )
+    if not _fingerprint_ok(post, variants):
         outcome = Outcome(
             Status.FAILED,
             _("The post is not the version that was approved: nothing was sent. It needs a new review."),
@@ -232,7 +242,7 @@ def publication_send(*, publication_id: int) -> str:
             outcome = Outcome(Status.CANCELLED, _("The post changed after its approval: nothing was sent."))
         return _record(publication, attempt, outcome)
 
-    variant = PostVariant.objects.select_related("channel").prefetch_related("media").get(post=post, channel=channel)
+    variant = next(v for v in variants if v.channel_id == channel.pk)
     try:
         result = get_publisher(channel.kind).publish(variant)
     except PublishError as error:
@@ -254,24 +264,19 @@ def publication_send(*, publication_id: int) -> str:
     return _record(publication, attempt, outcome)
 
 
-def _held_back(publication_id: int, now: datetime) -> str:
-    """A queued publication whose zone or channel was paused (or needs reconnecting) since it was queued goes
-    back to waiting, unsent and without counting as an attempt; returns "" when it may be sent."""
-    row = (
-        Publication.objects.filter(pk=publication_id, status=Status.QUEUED)
-        .values_list("post__zone__publishing_paused", "channel__status")
-        .first()
-    )
-    if row is None or (not row[0] and row[1] == Channel.Status.ACTIVE):
-        return ""
-    if row[1] == Channel.Status.NEEDS_RECONNECT:
+def _hold_back(publication: Publication, channel: Channel, now: datetime) -> None:
+    if channel.status == Channel.Status.NEEDS_RECONNECT:
         reason = _("The channel needs reconnecting: nothing was sent.")
     else:
         reason = _("Publishing was paused before sending: nothing was sent.")
-    Publication.objects.filter(pk=publication_id, status=Status.QUEUED).update(
-        status=Status.PENDING, next_attempt_at=now, last_error=reason, updated_at=now
+    Publication.objects.filter(pk=publication.pk).update(
+        status=Status.PENDING,
+        next_attempt_at=now,
+        last_error=reason,
+        attempts=F("attempts") - 1,
+        sending_started_at=None,
+        updated_at=now,
     )
-    return Status.PENDING
 
 
 def _outcome_of(publication: Publication, error: PublishError, now: datetime) -> Outcome:

@@ -56,13 +56,20 @@ class WorkflowError(ValidationError):
 # --- Fingerprint ---------------------------------------------------------------------------------------
 
 
-def post_fingerprint(*, post: Post) -> str:
+def post_fingerprint(*, post: Post, variants: list[PostVariant] | None = None) -> str:
     """SHA-256 over everything that will be published: each channel's text, its media (file hash and alt
     text, in order), the channels themselves, and the planned time. Approval records it; any difference
     later means the approved post is no longer the one that would go out."""
-    variants = (
-        PostVariant.objects.filter(post=post).select_related("channel").prefetch_related("media").order_by("channel_id")
-    )
+    if variants is None:
+        variants = list(
+            PostVariant.objects.filter(post=post)
+            .select_related("channel")
+            .prefetch_related("media")
+            .order_by("channel_id")
+        )
+    else:
+        # The caller's variants (the publish task reads them once for the check and the send).
+        variants = sorted(variants, key=lambda v: v.channel_id)
     planned = post.planned_at.astimezone(UTC).isoformat() if post.planned_at else None
     payload = {
         "planned_at": planned,

@@ -97,8 +97,8 @@ class ZoneTimeFormMixin:
     def _ask_fold(self, name: str, choices: tuple[dt.datetime, dt.datetime]) -> None:
         fold_field = self.fields[f"{name}_fold"]
         labels = (
-            _("the first time, still on summer time (%(time)s UTC)"),
-            _("the second time, on winter time (%(time)s UTC)"),
+            _("the first time, still in summer time (%(time)s UTC)"),
+            _("the second time, in winter time (%(time)s UTC)"),
         )
         fold_field.choices = [
             (str(i), label % {"time": formats.time_format(moment, "H:i")})

@@ -106,7 +106,7 @@ def _history_details(event: AuditEvent) -> list[tuple[str, str]]:
     voided = data.get("voided_status")
     if voided:
         label = dict(Post.Status.choices).get(voided, voided)
-        details.append((str(_("Approval or review voided; the post was")), str(label)))
+        details.append((str(_("Approval or review voided; status before the change")), str(label)))
     if event.action == "editorial.post.request_changes" and data.get("comment"):
         details.append((str(_("Comment")), str(data["comment"])))
     if event.action == "editorial.post.confidentiality_override" and data.get("reason"):

@@ -371,6 +371,9 @@ def _channel_needs_reconnect(channel: Channel, reason: str) -> None:
 
 def _post_published_if_complete(post: Post) -> None:
     """The post is published once every publication that is still meant to go out is published."""
+    # Lock the post first: two channels finishing at the same moment would each see the other still sending
+    # and neither would mark the post published. The second waits here and then sees the first's commit.
+    Post.objects.select_for_update().filter(pk=post.pk).values_list("pk", flat=True).first()
     remaining = Publication.objects.filter(post=post).exclude(status__in=[Status.PUBLISHED, Status.CANCELLED])
     if remaining.exists():
         return

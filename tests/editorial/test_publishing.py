@@ -528,3 +528,39 @@ def test_the_id_is_read_from_the_pasted_link(zone_users, url, expected):
         actor=zone_users.officer, publication=Publication.objects.get(post=post), url=url
     )
     assert publication.external_id == expected
+
+
+class BarrierPublisher(BasePublisher):
+    """Both channels of a post inside their create call at the same moment, then both record at once."""
+
+    barrier = threading.Barrier(2, timeout=10)
+
+    def publish(self, variant):
+        self.barrier.wait()
+        return PublishResult(external_id=f"id-{variant.channel_id}", url=f"https://example.test/{variant.channel_id}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_channels_finishing_together_publish_the_post(postgres, zone_users, settings):
+    post = approved_post(zone_users)
+    due_now(post)
+    publishing.publications_dispatch()
+    backend = {"BACKEND": f"{__name__}.BarrierPublisher", "OPTIONS": {}}
+    settings.PUBLISHERS = {"x": backend, "facebook": backend}
+    BarrierPublisher.barrier.reset()
+    results: list[str] = []
+
+    def send(publication_id):
+        try:
+            results.append(publishing.publication_send(publication_id=publication_id))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(p.pk,)) for p in Publication.objects.filter(post=post)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [Status.PUBLISHED, Status.PUBLISHED]
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED

@@ -65,7 +65,8 @@ def make_zone_and_users():
     from editorial.models import Channel
     from tests.factories import make_member, make_zone
 
-    zone = make_zone("Zone de banc d'essai", slug=f"bench-{int(time.time())}")
+    stamp = time.time_ns()
+    zone = make_zone(f"Zone de banc d'essai {stamp}", slug=f"bench-{stamp}")
     officer = make_member(zone, Role.OFFICER)
     director = make_member(zone, Role.DIRECTOR)
     for channel in Channel.objects.filter(zone=zone):
@@ -118,15 +119,16 @@ def run_stack(concurrency: int, delay: float, tmp: Path, scenario):
             return scenario(fake)
 
 
-def wait_all_published(count: int, timeout: float) -> None:
+def wait_all_published(zone, count: int, timeout: float) -> None:
     from django.db.models import Count
 
     from editorial.models import Publication
 
     deadline = time.monotonic() + timeout
-    while Publication.objects.filter(status=Publication.Status.PUBLISHED).count() < count:
+    mine = Publication.objects.filter(post__zone=zone)
+    while mine.filter(status=Publication.Status.PUBLISHED).count() < count:
         if time.monotonic() > deadline:
-            statuses = dict(Publication.objects.values_list("status").annotate(n=Count("pk")))
+            statuses = dict(mine.values_list("status").annotate(n=Count("pk")))
             raise SystemExit(f"timed out: not all {count} publications published ({statuses})")
         time.sleep(0.5)
 
@@ -146,7 +148,7 @@ def lateness(tmp: Path, posts: int = 200, spread_seconds: int = 180, concurrency
         step = spread_seconds / posts
         planned = [first + timedelta(seconds=n * step) for n in range(posts)]
         by_text = approve_posts(zone, officer, director, planned)
-        wait_all_published(posts, timeout=spread_seconds + 120)
+        wait_all_published(zone, posts, timeout=spread_seconds + 120)
         return by_text, fake.received("tweets")
 
     by_text, received = run_stack(concurrency, 0.0, tmp, scenario)
@@ -178,7 +180,7 @@ def throughput(tmp: Path, publications: int = 1000, answer_s: float = 0.1, concu
         by_text = approve_posts(zone, officer, director, [datetime.now(UTC) + timedelta(hours=2)] * publications)
         due = datetime.now(UTC) + timedelta(seconds=10)
         Publication.objects.filter(post__zone=zone).update(next_attempt_at=due)
-        wait_all_published(publications, timeout=120 + publications * answer_s)
+        wait_all_published(zone, publications, timeout=120 + publications * answer_s)
         return due, by_text, fake.received("tweets")
 
     due, _by_text, received = run_stack(concurrency, answer_s, tmp, scenario)

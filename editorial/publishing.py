@@ -229,7 +229,10 @@ def publication_send(*, publication_id: int) -> str:
     # Committed: from here on, a crash leaves "sending" behind, which only a person can settle.
 
     variants = list(
-        PostVariant.objects.filter(post=post).select_related("channel").prefetch_related("media").order_by("channel_id")
+        PostVariant.objects.filter(post=post)
+        .select_related("channel__zone")
+        .prefetch_related("media")
+        .order_by("channel_id")
     )
     if not _fingerprint_ok(post, variants):
         outcome = Outcome(

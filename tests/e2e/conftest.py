@@ -52,5 +52,16 @@ def page(browser, live_server) -> Iterator[object]:
     context = browser.new_context(locale="fr-BE", timezone_id="Europe/Brussels")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Anything the browser refuses or fails to run (a CSP violation, a script error) fails the test at its end.
+    page.browser_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.browser_errors.append(f"{message.text} {message.location.get('url', '')}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.browser_errors.append(str(error)))
     yield page
     context.close()

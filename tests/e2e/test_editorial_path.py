@@ -145,3 +145,5 @@ def test_unit_head_officer_director_and_back_to_draft(page, live_server):
     assert post.status == Post.Status.DRAFT
     assert post.approved_fingerprint == ""
     assert page.locator("h1 .status-draft").count() == 1
+    # No script was blocked by the Content-Security-Policy and none failed, on any page of the path.
+    assert page.browser_errors == []

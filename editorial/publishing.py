@@ -100,9 +100,12 @@ def publications_prepare(*, post: Post, actor: Any = None) -> list[Publication]:
             )
         prepared.append(publication)
     # A channel dropped from the post before a new approval: its waiting publication must never go out.
-    Publication.objects.filter(post=post, status__in=NOT_STARTED).exclude(channel_id__in=channel_ids).update(
-        status=Status.CANCELLED, updated_at=timezone.now()
-    )
+    Publication.objects.filter(post=post, status__in=[*NOT_STARTED, Status.FAILED]).exclude(
+        channel_id__in=channel_ids
+    ).update(status=Status.CANCELLED, updated_at=timezone.now())
+    # Re-approved after an edit that only dropped a channel: what remains may already all be out.
+    if Publication.objects.filter(post=post, status=Status.PUBLISHED).exists():
+        _post_published_if_complete(post)
     _wake_dispatcher_if_due(due)
     return prepared
 
@@ -245,7 +248,12 @@ def publication_send(*, publication_id: int) -> str:
             outcome = Outcome(Status.CANCELLED, _("The post changed after its approval: nothing was sent."))
         return _record(publication, attempt, outcome)
 
-    variant = next(v for v in variants if v.channel_id == channel.pk)
+    variant = next((v for v in variants if v.channel_id == channel.pk), None)
+    if variant is None:
+        # The channel was dropped from the post: nothing to send there, and nothing was sent.
+        return _record(
+            publication, attempt, Outcome(Status.CANCELLED, _("The post no longer has a text for this channel."))
+        )
     try:
         result = get_publisher(channel.kind).publish(variant)
     except PublishError as error:
@@ -368,7 +376,10 @@ def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outc
 
 
 def _channel_needs_reconnect(channel: Channel, reason: str) -> None:
-    Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.NEEDS_RECONNECT, status_reason=reason)
+    # A deliberate pause stays a pause: reconnecting later must not make the channel send again by itself.
+    Channel.objects.filter(pk=channel.pk).exclude(status=Channel.Status.PAUSED).update(
+        status=Channel.Status.NEEDS_RECONNECT, status_reason=reason
+    )
     audit_record(action="editorial.channel.needs_reconnect", zone=channel.zone, obj=channel, data={"reason": reason})
 
 
@@ -574,6 +585,8 @@ def publication_send_again(*, actor: Any, publication: Publication) -> Publicati
             raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be sent again."))
         if not _fingerprint_ok(post):
             raise WorkflowError(_("The post is not the version that was approved: it needs a new review first."))
+        if not PostVariant.objects.filter(post=post, channel_id=publication.channel_id).exists():
+            raise WorkflowError(_("The post no longer has a text for this channel."))
         now = timezone.now()
         Publication.objects.filter(pk=publication.pk).update(
             status=Status.PENDING, next_attempt_at=now, last_error="", alerted_at=None, updated_at=now
@@ -630,7 +643,16 @@ def channel_pause(*, actor: Any, channel: Channel, reason: str) -> None:
         # Pausing then resuming must not turn a channel with dead credentials back into an active one.
         raise WorkflowError(_("This channel must be reconnected: update its credentials, then test the connection."))
     with transaction.atomic():
-        Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.PAUSED, status_reason=reason.strip())
+        # Conditional: a 401 recorded meanwhile must not be overwritten by the pause (and later resumed away).
+        if (
+            Channel.objects.filter(pk=channel.pk)
+            .exclude(status=Channel.Status.NEEDS_RECONNECT)
+            .update(status=Channel.Status.PAUSED, status_reason=reason.strip())
+            != 1
+        ):
+            raise WorkflowError(
+                _("This channel must be reconnected: update its credentials, then test the connection.")
+            )
         audit_record(
             action="editorial.channel.pause",
             actor=actor,
@@ -649,7 +671,15 @@ def channel_resume(*, actor: Any, channel: Channel) -> None:
     if channel.status == Channel.Status.NEEDS_RECONNECT:
         raise WorkflowError(_("This channel must be reconnected: update its credentials, then test the connection."))
     with transaction.atomic():
-        Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.ACTIVE, status_reason="")
+        if (
+            Channel.objects.filter(pk=channel.pk)
+            .exclude(status=Channel.Status.NEEDS_RECONNECT)
+            .update(status=Channel.Status.ACTIVE, status_reason="")
+            != 1
+        ):
+            raise WorkflowError(
+                _("This channel must be reconnected: update its credentials, then test the connection.")
+            )
         audit_record(action="editorial.channel.resume", actor=actor, zone=channel.zone, obj=channel)
     channel.refresh_from_db()
 
@@ -683,8 +713,10 @@ def channel_test_connection(*, actor: Any, channel: Channel) -> str:
             obj=channel,
             data={"ok": True, "account": account},
         )
-        if channel.status == Channel.Status.NEEDS_RECONNECT:
-            Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.ACTIVE, status_reason="")
+        reconnected = Channel.objects.filter(pk=channel.pk, status=Channel.Status.NEEDS_RECONNECT).update(
+            status=Channel.Status.ACTIVE, status_reason=""
+        )
+        if reconnected:
             audit_record(action="editorial.channel.reconnected", actor=actor, zone=zone, obj=channel)
     channel.refresh_from_db()
     return account

@@ -564,3 +564,53 @@ def test_two_channels_finishing_together_publish_the_post(postgres, zone_users, 
     assert results == [Status.PUBLISHED, Status.PUBLISHED]
     post.refresh_from_db()
     assert post.status == Post.Status.PUBLISHED
+
+
+def test_a_failed_publication_of_a_dropped_channel_does_not_block_the_post(zone_users):
+    post = approved_post(zone_users)
+    due_now(post)
+    publishing.publications_dispatch()
+    SCRIPT.extend([None, PublishError("Contenu refusé.", kind=ErrorKind.PERMANENT)])
+    x, facebook = (Publication.objects.get(post=post, channel__kind=k) for k in ("x", "facebook"))
+    assert publishing.publication_send(publication_id=x.pk) == Status.PUBLISHED
+    assert publishing.publication_send(publication_id=facebook.pk) == Status.FAILED
+    # The officer drops Facebook and the director approves again: the failed row must not hold the post back.
+    x_channel = Channel.objects.get(zone=zone_users.zone, kind="x")
+    post = services.post_update(
+        actor=zone_users.officer, post=post, texts={x_channel: post.variants.get(channel=x_channel).text + " !"}
+    )
+    facebook.refresh_from_db()
+    assert facebook.status == Status.FAILED
+    services.post_submit(actor=zone_users.officer, post=post)
+    services.post_approve(
+        actor=zone_users.director,
+        post=post,
+        reviewed_fingerprint=services.post_fingerprint(post=post),
+        answers={v.pk: ValueAnswer(True) for v in zone_users.zone.value_set.filter(is_active=True)},
+        confidentiality_confirmed=True,
+    )
+    facebook.refresh_from_db()
+    assert facebook.status == Status.CANCELLED
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED  # X went out, Facebook was dropped: nothing left to send
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):  # a published post has nothing left to send again
+        publishing.publication_send_again(actor=zone_users.officer, publication=facebook)
+    due_now(post)
+    publishing.publications_dispatch()
+    assert publishing.publication_send(publication_id=x.pk) == "skipped"  # already published: never re-sent
+    assert len(CALLS) == 2
+
+
+def test_a_paused_channel_stays_paused_through_a_reconnection(zone_users):
+    channel = Channel.objects.get(zone=zone_users.zone, kind="x")
+    publishing.channel_pause(actor=zone_users.director, channel=channel, reason="Incident en cours")
+    error = PublishError("Identifiants refusés.", kind=ErrorKind.PERMANENT)
+    error.needs_reconnect = True
+    SCRIPT.extend([error, None])
+    with pytest.raises(PublishError):
+        publishing.channel_test_connection(actor=zone_users.admin, channel=channel)
+    publishing.channel_test_connection(actor=zone_users.admin, channel=channel)
+    channel.refresh_from_db()
+    assert channel.status == Channel.Status.PAUSED

@@ -286,6 +286,7 @@ def _hold_back(publication: Publication, channel: Channel, now: datetime) -> Non
         last_error=reason,
         attempts=F("attempts") - 1,
         sending_started_at=None,
+        alerted_at=None,
         updated_at=now,
     )
 
@@ -321,7 +322,13 @@ def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outc
         PublicationAttempt.objects.filter(pk=attempt.pk).update(
             finished_at=now, outcome=_ATTEMPT_OUTCOME[outcome.status], error=outcome.error
         )
-        changes: dict[str, Any] = {"status": outcome.status, "last_error": outcome.error, "updated_at": now}
+        # Each outcome is a new situation: a later stall or failure must alert again (set below when it does).
+        changes: dict[str, Any] = {
+            "status": outcome.status,
+            "last_error": outcome.error,
+            "updated_at": now,
+            "alerted_at": None,
+        }
         if outcome.status == Status.RETRYING:
             if _gave_up(publication):
                 outcome = Outcome(

@@ -614,3 +614,17 @@ def test_a_paused_channel_stays_paused_through_a_reconnection(zone_users):
     publishing.channel_test_connection(actor=zone_users.admin, channel=channel)
     channel.refresh_from_db()
     assert channel.status == Channel.Status.PAUSED
+
+
+def test_a_publication_late_again_after_a_retry_alerts_again(zone_users, django_capture_on_commit_callbacks):
+    post = approved_post(zone_users, channels=("x",))
+    publication = Publication.objects.get(post=post)
+    due_now(post)
+    later = timezone.now() + timedelta(minutes=2)
+    assert len(publishing.publications_reap(now=later).late) == 1  # first stall: told
+    publishing.publications_dispatch()
+    SCRIPT.append(PublishError("X limite les envois.", kind=ErrorKind.RETRY, retry_at=timezone.now()))
+    assert publishing.publication_send(publication_id=publication.pk) == Status.RETRYING
+    Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
+    much_later = timezone.now() + timedelta(minutes=5)
+    assert publishing.publications_reap(now=much_later).late == [publication.pk]  # second stall: told again

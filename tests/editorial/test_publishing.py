@@ -628,3 +628,16 @@ def test_a_publication_late_again_after_a_retry_alerts_again(zone_users, django_
     Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
     much_later = timezone.now() + timedelta(minutes=5)
     assert publishing.publications_reap(now=much_later).late == [publication.pk]  # second stall: told again
+
+
+def test_a_publication_costs_a_fixed_number_of_queries(zone_users, django_assert_max_num_queries):
+    """The publish task's database work is the throughput ceiling (docs/performance.md): keep it from growing.
+    The bound holds whatever the number of images, comments or reviews of the post."""
+    post = approved_post(zone_users, channels=("x",))
+    for n in range(5):
+        services.comment_add(actor=zone_users.officer, post=post, body=f"Commentaire {n}")
+    due_now(post)
+    publishing.publications_dispatch()
+    publication = Publication.objects.get(post=post)
+    with django_assert_max_num_queries(24):
+        assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED

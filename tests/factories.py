@@ -57,3 +57,21 @@ def make_post(zone: Zone, author: User, **kwargs: Any) -> Post:
     for channel in Channel.objects.filter(zone=zone):
         PostVariant.objects.create(post=post, channel=channel, text=f"Contrôle radar à Quévy {channel.kind}")
     return post
+
+
+def submit_and_approve(post: Post, officer: User, director: User) -> Post:
+    """A draft taken through review the way a director does it: every active value and the confidentiality
+    rules confirmed, for exactly the version submitted."""
+    from editorial import services
+    from editorial.services import ValueAnswer
+
+    services.post_submit(actor=officer, post=post)
+    services.post_approve(
+        actor=director,
+        post=post,
+        reviewed_fingerprint=services.post_fingerprint(post=post),
+        answers={v.pk: ValueAnswer(True) for v in Value.objects.filter(zone=post.zone, is_active=True)},
+        confidentiality_confirmed=True,
+    )
+    post.refresh_from_db()
+    return post

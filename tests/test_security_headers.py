@@ -15,8 +15,7 @@ from PIL import Image
 from accounts.middleware import CONTENT_SECURITY_POLICY
 from editorial import services
 from editorial.models import CalendarFeed, Channel, ItemAttachment, Publication, WeekTheme
-from editorial.services import ValueAnswer
-from tests.factories import make_item, make_post
+from tests.factories import make_item, make_post, submit_and_approve
 
 
 def _png() -> SimpleUploadedFile:
@@ -48,14 +47,7 @@ def objects(zone_users):
         post=post,
         media_add=[services.NewMedia(channel=x, image=_png(), alt_text="Un radar", sha256="b" * 64)],
     )
-    services.post_submit(actor=zone_users.officer, post=post)
-    services.post_approve(
-        actor=zone_users.director,
-        post=post,
-        reviewed_fingerprint=services.post_fingerprint(post=post),
-        answers={v.pk: ValueAnswer(True) for v in zone.value_set.filter(is_active=True)},
-        confidentiality_confirmed=True,
-    )
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
     theme = WeekTheme.objects.create(
         zone=zone, week_start=timezone.localdate(), title="Sécurité", created_by=zone_users.officer
     )

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,20 +21,15 @@ from editorial.confidentiality import Finding, findings_payload
 from editorial.forms.review import ApproveForm, RequestChangesForm
 from editorial.models import Post, PostVariant, Zone
 from editorial.selectors import review as review_selectors
+from editorial.selectors.posts import PreviewImage, preview_images
 from editorial.services import WorkflowError
 from editorial.views.access import post_for_user, zone_with_right
 
 
 @dataclass(frozen=True)
-class PreviewImage:
-    url: str
-    alt_text: str
-
-
-@dataclass(frozen=True)
 class ChannelRow:
     variant: PostVariant
-    images: list[PreviewImage]
+    images: list[PreviewImage]  # the post page's, so both pages show images alike
     findings: list[Finding]
 
 
@@ -77,12 +71,7 @@ def _render_page(
     channels = [
         ChannelRow(
             variant=variant,
-            images=[
-                PreviewImage(
-                    url=reverse("editorial:media_file", args=[zone.slug, post.pk, media.pk]), alt_text=media.alt_text
-                )
-                for media in variant.media.all()
-            ],
+            images=preview_images(post, variant),
             findings=page.findings.get(variant.pk, []),
         )
         for variant in page.variants

@@ -14,8 +14,7 @@ from editorial import publishing, services
 from editorial.models import AuditEvent, Channel, Item, Post, PostVariant, Publication, PublicationAttempt
 from editorial.publishers import PublishError, PublishResult
 from editorial.publishers.base import BasePublisher, ErrorKind
-from editorial.services import ValueAnswer
-from tests.factories import make_item, make_post
+from tests.factories import make_item, make_post, submit_and_approve
 
 Status = Publication.Status
 
@@ -56,15 +55,7 @@ def approved_post(zone_users, *, planned_at=None, item=None, channels=("x", "fac
         zone_users.zone, zone_users.officer, planned_at=planned_at or timezone.now() + timedelta(minutes=10), item=item
     )
     post.variants.exclude(channel__kind__in=channels).delete()
-    services.post_submit(actor=zone_users.officer, post=post)
-    answers = {v.pk: ValueAnswer(True) for v in zone_users.zone.value_set.filter(is_active=True)}
-    services.post_approve(
-        actor=zone_users.director,
-        post=post,
-        reviewed_fingerprint=services.post_fingerprint(post=post),
-        answers=answers,
-        confidentiality_confirmed=True,
-    )
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
     post.refresh_from_db()
     return post
 
@@ -581,14 +572,7 @@ def test_a_failed_publication_of_a_dropped_channel_does_not_block_the_post(zone_
     )
     facebook.refresh_from_db()
     assert facebook.status == Status.FAILED
-    services.post_submit(actor=zone_users.officer, post=post)
-    services.post_approve(
-        actor=zone_users.director,
-        post=post,
-        reviewed_fingerprint=services.post_fingerprint(post=post),
-        answers={v.pk: ValueAnswer(True) for v in zone_users.zone.value_set.filter(is_active=True)},
-        confidentiality_confirmed=True,
-    )
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
     facebook.refresh_from_db()
     assert facebook.status == Status.CANCELLED
     post.refresh_from_db()

@@ -11,13 +11,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from editorial import services
 from editorial.models import AuditEvent, Channel, Post, Publication
 from editorial.publishers import PublishError, PublishResult
 from editorial.publishers.base import BasePublisher, ErrorKind
-from editorial.services import ValueAnswer
 from editorial.tasks import HEARTBEAT_CACHE_KEY
-from tests.factories import make_item, make_post
+from tests.factories import make_item, make_post, submit_and_approve
 
 Status = Publication.Status
 SECRET = "S3CRET-token-never-shown-4242"
@@ -74,15 +72,7 @@ def approved_post(zone_users, *, planned_at=None, item=None, title="Contrôle ra
         planned_at=planned_at or timezone.now() + timedelta(hours=2),
         item=item,
     )
-    services.post_submit(actor=zone_users.officer, post=post)
-    answers = {v.pk: ValueAnswer(True) for v in zone_users.zone.value_set.filter(is_active=True)}
-    services.post_approve(
-        actor=zone_users.director,
-        post=post,
-        reviewed_fingerprint=services.post_fingerprint(post=post),
-        answers=answers,
-        confidentiality_confirmed=True,
-    )
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
     post.refresh_from_db()
     return post
 

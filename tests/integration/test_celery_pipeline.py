@@ -18,11 +18,10 @@ import redis
 from django.db import connection
 from django.utils import timezone
 
-from editorial import publishing, services
+from editorial import publishing
 from editorial.models import AuditEvent, Channel, Post, Publication
-from editorial.services import ValueAnswer
 from editorial.tasks import publish
-from tests.factories import make_post
+from tests.factories import make_post, submit_and_approve
 from tests.fakes.social import Answer
 from tests.integration.stack import (
     celery_process,
@@ -55,14 +54,7 @@ def approve(zone_users, *, planned_at, kinds=("x", "facebook"), text="Contrôle 
     for variant in post.variants.all():
         variant.text = f"{text} ({post.pk}, {variant.channel.kind})"
         variant.save()
-    services.post_submit(actor=zone_users.officer, post=post)
-    services.post_approve(
-        actor=zone_users.director,
-        post=post,
-        reviewed_fingerprint=services.post_fingerprint(post=post),
-        answers={v.pk: ValueAnswer(True) for v in zone_users.zone.value_set.filter(is_active=True)},
-        confidentiality_confirmed=True,
-    )
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
     post.refresh_from_db()
     return post
 

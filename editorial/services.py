@@ -15,7 +15,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import notifications, publishing
 from editorial.audit import audit_record
+from editorial.images import CleanImage, clean_image
 from editorial.models import (
     CalendarFeed,
     Category,
@@ -141,13 +142,15 @@ def item_submit(
 ) -> Item:
     """A unit head submits an item for their own unit (an officer may submit for any unit of the zone).
 
-    ``attachments`` are photos the officer may use; the form has checked they are images."""
+    ``attachments`` are photos the officer may use; each is stored re-encoded without metadata
+    (``editorial.images``), and an unreadable one is refused with a ``WorkflowError``."""
     _require(permissions.has_right(actor, zone, Right.SUBMIT_ITEM))
     is_officer = permissions.has_right(actor, zone, Right.TRIAGE_ITEMS)
     _require_same_zone(zone, unit, category, locality)
     _require(is_officer or unit.pk in permissions.unit_ids_in(actor, zone))
     if wanted_start and wanted_end and wanted_end < wanted_start:
         raise WorkflowError(_("The wanted window ends before it starts."))
+    attachments = [_stored_image(upload) for upload in attachments]
     with transaction.atomic():
         item = Item.objects.create(
             zone=zone,
@@ -215,14 +218,33 @@ def item_decline(*, actor: Any, item: Item, reason: str) -> None:
 # --- Posts ---------------------------------------------------------------------------------------------
 
 
+def _stored_image(upload: File) -> CleanImage:
+    """What may be stored of an image: the forms hand over cleaned ones; any other file is cleaned here, so that
+    no caller can store an image with its metadata (EXIF position...) or a hash that is not the stored bytes'."""
+    if isinstance(upload, CleanImage):
+        return upload
+    try:
+        return clean_image(upload)
+    except ValidationError as error:
+        raise WorkflowError(error.messages) from None
+
+
 @dataclass(frozen=True)
 class NewMedia:
-    """An image to attach to one channel's text; ``sha256`` comes from the form's checks."""
+    """An image to attach to one channel's text; it is stored re-encoded without metadata.
+
+    ``sha256`` is not used: the hash recorded (and fingerprinted) is always that of the stored bytes. It stays
+    optional for callers written before images were re-encoded."""
 
     channel: Channel
     image: File
     alt_text: str
-    sha256: str
+    sha256: str = ""
+
+
+def _with_stored_images(media: Sequence[NewMedia]) -> list[NewMedia]:
+    """Clean the images before the transaction: decoding a photo must not hold the post's row lock."""
+    return [replace(new, image=_stored_image(new.image)) for new in media]
 
 
 def _media_apply(
@@ -253,8 +275,11 @@ def _media_apply(
         if not new.alt_text.strip():
             raise WorkflowError(_("Every image needs its alternative text."))
         order = variant.media.count()
+        image = _stored_image(new.image)
+        # Named after its hash and real type: the name a browser sent may be anything.
+        image.name = f"{image.sha256[:32]}.{image.extension}"
         VariantMedia.objects.create(
-            variant=variant, image=new.image, alt_text=new.alt_text.strip(), sha256=new.sha256, order=order
+            variant=variant, image=image, alt_text=new.alt_text.strip(), sha256=image.sha256, order=order
         )
 
 
@@ -279,6 +304,7 @@ def post_create(
     _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
     _check_texts(zone, texts)
     _require_same_zone(zone, category, locality)
+    media_add = _with_stored_images(media_add)
     with transaction.atomic():
         post = Post.objects.create(
             zone=zone, author=actor, title=title, category=category, locality=locality, planned_at=planned_at
@@ -314,6 +340,7 @@ def post_update(
 
     If what would be published changes (a text, a channel, an image or its alternative text, the planned time),
     an approval or a pending review is void: the post goes back to draft and must be reviewed again."""
+    media_add = _with_stored_images(media_add)
     with transaction.atomic():
         post = _locked_post(post)
         _require(permissions.can_edit_post(actor, post))

@@ -1,18 +1,16 @@
-"""Form pieces shared by the editorial pages: zone times with the clock changes, images, text cleaning."""
+"""Form pieces shared by the editorial pages: zone times with the clock changes, text cleaning.
+
+Images are checked and re-encoded by ``editorial.images.clean_image``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.forms.fields import BaseTemporalField
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from editorial.clock import AmbiguousLocalTime, NonexistentLocalTime, zone_time
 
@@ -145,38 +143,3 @@ class ZoneTimeFormMixin:
                 self.add_error(name, _("This time is already past: choose a time to come."))
                 continue
             cleaned_data[name] = aware
-
-
-def image_checks(upload: UploadedFile) -> str:
-    """Refuse what the networks would refuse, before anyone reviews it; returns the file's SHA-256.
-
-    Type is judged from the content (Pillow), never from the name or the browser's claim.
-    """
-    max_bytes = settings.DESK_MAX_IMAGE_BYTES
-    if upload.size is not None and upload.size > max_bytes:
-        raise forms.ValidationError(
-            _("This image weighs %(size)s MB; the limit is %(max)s MB.")
-            % {"size": f"{upload.size / 1_000_000:.1f}", "max": f"{max_bytes / 1_000_000:.0f}"}
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            kind = image.format
-            width, height = image.size
-            if width * height > settings.DESK_MAX_IMAGE_PIXELS:
-                raise forms.ValidationError(
-                    _("This image is %(w)s by %(h)s pixels, too large to publish.") % {"w": width, "h": height}
-                )
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise forms.ValidationError(_("This file is not an image that can be read.")) from None
-    if kind not in settings.DESK_IMAGE_FORMATS:
-        raise forms.ValidationError(
-            _("Images in %(kind)s format cannot be published; use JPEG, PNG, GIF or WebP.") % {"kind": kind}
-        )
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 
-from editorial.forms.common import ZoneTimeFormMixin, clean_text, image_checks
+from editorial.forms.common import ZoneTimeFormMixin, clean_text
+from editorial.images import CleanImage, clean_image
 from editorial.models import Category, Locality, Unit, Zone
 
 MAX_PHOTOS = 6
-_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 
 
 class CleanCharField(forms.CharField):
@@ -42,14 +38,15 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleImageField(forms.FileField):
-    """Several images in one input; each is checked from its content and renamed after its real format."""
+    """Several images in one input; each is checked from its content and replaced by its re-encoded copy,
+    without metadata and named after its real format (``editorial.images``)."""
 
     def __init__(self, *args: Any, max_files: int = MAX_PHOTOS, **kwargs: Any) -> None:
         self.max_files = max_files
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+    def clean(self, data: Any, initial: Any = None) -> list[CleanImage]:
         uploads = data if isinstance(data, (list, tuple)) else ([data] if data else [])
         if self.required and not uploads:
             raise forms.ValidationError(self.error_messages["required"], code="required")
@@ -59,13 +56,13 @@ class MultipleImageField(forms.FileField):
                 % {"max": self.max_files, "count": len(uploads)},
                 code="too_many",
             )
-        cleaned: list[UploadedFile] = []
+        cleaned: list[CleanImage] = []
         errors: list[forms.ValidationError] = []
         single_clean = super().clean
         for upload in uploads:
             try:
                 upload = single_clean(upload, initial)
-                image_checks(upload)
+                image = clean_image(upload)
             except forms.ValidationError as error:
                 name = getattr(upload, "name", "") or "?"
                 errors.extend(
@@ -73,21 +70,10 @@ class MultipleImageField(forms.FileField):
                     for message in error.messages
                 )
                 continue
-            _rename(upload)
-            cleaned.append(upload)
+            cleaned.append(image)
         if errors:
             raise forms.ValidationError(errors)
         return cleaned
-
-
-def _rename(upload: UploadedFile) -> None:
-    """Name the stored file after what it really is: a PNG called ``page.html`` must never be served as HTML."""
-    upload.seek(0)
-    with Image.open(upload) as image:
-        extension = _EXTENSIONS.get(image.format or "", ".bin")
-    upload.seek(0)
-    stem = slugify(os.path.splitext(os.path.basename(upload.name or ""))[0])[:60] or "photo"
-    upload.name = f"{stem}{extension}"
 
 
 class ItemForm(ZoneTimeFormMixin, forms.Form):

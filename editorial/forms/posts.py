@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 
 from editorial import services
-from editorial.forms.common import ZoneTimeFormMixin, clean_text, image_checks
+from editorial.forms.common import ZoneTimeFormMixin, clean_text
+from editorial.images import clean_image
 from editorial.models import Category, Channel, Locality, Post, PostVariant, Unit, Zone
 from editorial.selectors.posts import PreviewImage, media_url
 from editorial.xtext import MAX_WEIGHTED_LENGTH, XCount, parse_tweet
@@ -20,7 +19,6 @@ from editorial.xtext import MAX_WEIGHTED_LENGTH, XCount, parse_tweet
 FACEBOOK_MAX_CHARS = 63_206
 X_MAX_IMAGES = 4
 ALT_MAX_CHARS = 1_000
-_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 _IMAGE_ACCEPT = "image/jpeg,image/png,image/gif,image/webp"
 ALT_REQUIRED = _("Describe the image for people who cannot see it.")
 
@@ -35,15 +33,6 @@ class TextField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         return _clean(super().to_python(value))
-
-
-def _neutral_name(upload: UploadedFile, sha256: str) -> None:
-    """Store the file under its hash and true type: the name a browser sends may be anything."""
-    upload.seek(0)
-    with Image.open(upload) as image:
-        extension = _EXTENSIONS.get(image.format or "", "img")
-    upload.seek(0)
-    upload.name = f"{sha256[:32]}.{extension}"
 
 
 @dataclass(frozen=True)
@@ -262,7 +251,8 @@ class PostForm(ZoneTimeFormMixin, forms.Form):
                 )
             return
         try:
-            sha256 = image_checks(upload)
+            # What is kept, hashed and later published is the re-encoded copy, never the upload.
+            image = clean_image(upload)
         except forms.ValidationError as error:
             self.add_error(f"image_{cid}", error)
             return
@@ -275,8 +265,7 @@ class PostForm(ZoneTimeFormMixin, forms.Form):
         if not alt:
             self.add_error(f"image_alt_{cid}", ALT_REQUIRED)
             return
-        _neutral_name(upload, sha256)
-        self.new_media.append(services.NewMedia(channel=channel, image=upload, alt_text=alt, sha256=sha256))
+        self.new_media.append(services.NewMedia(channel=channel, image=image, alt_text=alt))
 
     # --- Results -------------------------------------------------------------------------------------------
 

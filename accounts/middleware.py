@@ -1,4 +1,6 @@
-"""Response headers that Django's SecurityMiddleware does not set (issue 5, point 5).
+"""Security middleware of the desk (issue 5): response headers, the session's age and second factor, denials.
+
+Response headers that Django's SecurityMiddleware does not set (point 5):
 
 - Content-Security-Policy: scripts and styles from our own origin only, no inline script, no framing. The pages
   carry no inline script, style attribute or event handler; JSON data for scripts goes in non-executable
@@ -9,10 +11,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts import mfa, permissions
+from accounts.events import security_event
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,3 +56,89 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+# Polling (htmx ``every 5s``) is not activity: an open tab must not keep a session alive forever.
+def _is_activity(request: HttpRequest) -> bool:
+    return not (request.method == "GET" and request.headers.get("HX-Request") == "true")
+
+
+class SessionSecurityMiddleware:
+    """Ends sessions that are too old or idle, and any session of a user who must use a second factor but was not
+    verified by one (their role changed since they signed in, or their authenticator was reset by an
+    administrator). After django-otp's OTPMiddleware, which tells whether a device verified the session."""
+
+    # What a user without a session may reach: signing in and out, the language switch.
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ended = self._check(request, user)
+            if ended is not None:
+                return ended
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest, user: Any) -> HttpResponse | None:
+        now = time.time()
+        session = request.session
+        login_at = session.get(mfa.LOGIN_AT)
+        seen_at = session.get(mfa.SEEN_AT)
+        if login_at is None:
+            # A session opened before these keys existed: its age starts now.
+            session[mfa.LOGIN_AT] = login_at = now
+        if now - float(login_at) > settings.DESK_SESSION_MAX_SECONDS:
+            return self._end(
+                request, user, "absolute", _("Your session has ended (it was open for too long). Sign in again.")
+            )
+        if seen_at is not None and now - float(seen_at) > settings.DESK_SESSION_IDLE_SECONDS:
+            return self._end(
+                request, user, "idle", _("Your session ended after a while without activity. Sign in again.")
+            )
+        if permissions.mfa_required(user) and not user.is_verified():
+            return self._end(
+                request,
+                user,
+                "second_factor",
+                _("Your account needs two-step verification. Sign in again to set it up or use it."),
+            )
+        # Written at most once a minute: a session save per request would cost a query each time.
+        if _is_activity(request) and (seen_at is None or now - float(seen_at) > 60):
+            session[mfa.SEEN_AT] = now
+        return None
+
+    def _end(self, request: HttpRequest, user: Any, reason: str, message: str) -> HttpResponse:
+        security_event(action="accounts.session.ended", request=request, user=user, data={"reason": reason})
+        logout(request)
+        messages.info(request, message)
+        login_url = reverse("accounts:login")
+        target = request.get_full_path() if request.method == "GET" and _is_activity(request) else ""
+        url = f"{login_url}?{urlencode({'next': target})}" if target else login_url
+        if request.headers.get("HX-Request") == "true":
+            # htmx follows a plain redirect inside the page; this header makes it load the sign-in page instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return HttpResponseRedirect(url)
+
+
+class DenialAuditMiddleware:
+    """Every refused access (403) by a signed-in user is a security event: someone tried what their role does not
+    allow. Other zones' objects answer 404 and are not logged: they are indistinguishable from a typo."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied):
+            user = getattr(request, "user", None)
+            security_event(
+                action="security.permission_denied",
+                request=request,
+                user=user if user is not None and user.is_authenticated else None,
+                data={"method": request.method},
+            )

@@ -161,6 +161,24 @@ def can_manage_zone(user: Any, zone: Zone) -> bool:
     return has_right(user, zone, Right.MANAGE_ZONE)
 
 
+# Roles that speak for the police or set the desk up: a password alone never opens the desk for them.
+MFA_ROLES = frozenset({Role.OFFICER, Role.DIRECTOR, Role.ADMIN})
+
+
+def mfa_required(user: Any) -> bool:
+    """Whether this user must pass a second factor: officers, directors, administrators and staff accounts
+    always; unit heads when one of their zones asks for it (``Zone.unit_heads_require_mfa``)."""
+    # Any User object counts as authenticated, also between the password and the second factor.
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    for m in _memberships(user):
+        if m.role in MFA_ROLES or (m.role == Role.UNIT_HEAD and m.zone.unit_heads_require_mfa):
+            return True
+    return False
+
+
 def admin_zone_ids(user: Any) -> set[int] | None:
     """Zones a user may set up in the Django admin; None means every zone (superuser)."""
     if getattr(user, "is_superuser", False) and user.is_active:

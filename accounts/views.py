@@ -1,15 +1,289 @@
+"""Sign-in in two steps, the second factor's set-up, the account's security page, password reset.
+
+Thin views over ``accounts.mfa``: see its docstring for the flow.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
+from typing import Any
 
-from accounts.forms import LoginForm
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import mfa, permissions
+from accounts.events import security_event
+from accounts.forms import CodeForm, LoginForm, SetupCodeForm
+from accounts.models import RecoveryCodeDevice, TOTPDevice
+from accounts.reauth import recent_auth_required
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 class LoginView(auth_views.LoginView):
+    """Step 1, the password. For whoever needs a second factor, it signs nobody in: it hands over to step 2."""
+
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        user = form.get_user()
+        backend = getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1])
+        next_url = self.get_success_url()
+        if mfa.needs_second_factor(user):
+            mfa.pending_begin(self.request, user, backend=backend, next_url=next_url)
+            if mfa.totp_device(user) is None:
+                return redirect("accounts:mfa_setup")
+            return redirect("accounts:mfa_verify")
+        mfa.login_complete(self.request, user=user, backend=backend, device=None, method="password")
+        return HttpResponseRedirect(next_url)
+
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            security_event(action="accounts.logout", request=request, user=request.user)
+        return super().post(request, *args, **kwargs)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own login form would skip the second step: it sends to the desk's sign-in instead."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+
+
+def _restart(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Sign in with your password first (a started sign-in is valid for a few minutes)."))
+    return redirect("accounts:login")
+
+
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code of the authenticator app (or a recovery code)."""
+    pending = mfa.pending_user(request)
+    if pending is None:
+        return _restart(request)
+    if mfa.totp_device(pending.user) is None and not RecoveryCodeDevice.objects.filter(user=pending.user).exists():
+        return redirect("accounts:mfa_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = mfa.second_factor_verify(
+                request, user=pending.user, code=form.cleaned_data["code"], purpose="login"
+            )
+        except mfa.MfaError as refusal:
+            form.add_error("code", refusal.message)
+        else:
+            method = "recovery_code" if isinstance(device, RecoveryCodeDevice) else "totp"
+            mfa.login_complete(request, user=pending.user, backend=pending.backend, device=device, method=method)
+            if method == "recovery_code":
+                remaining = device.remaining()
+                messages.warning(
+                    request,
+                    _("You signed in with a recovery code; %(count)s left. Make new ones on your security page.")
+                    % {"count": remaining},
+                )
+            return HttpResponseRedirect(_safe_next(request, pending.next_url))
+    return render(request, "accounts/mfa_verify.html", {"form": form, "pending_user": pending.user})
+
+
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: between the two steps of a first sign-in, or later from the security page
+    (replacing the phone), where confirming needs a recent proof of identity."""
+    pending = None if request.user.is_authenticated else mfa.pending_user(request)
+    if not request.user.is_authenticated and pending is None:
+        return _restart(request)
+    if request.user.is_authenticated and request.method == "POST":
+        return _mfa_setup_signed_in(request)
+    return _mfa_setup(request, pending)
+
+
+@recent_auth_required
+def _mfa_setup_signed_in(request: HttpRequest) -> HttpResponse:
+    return _mfa_setup(request, None)
+
+
+def _mfa_setup(request: HttpRequest, pending: mfa.Pending | None) -> HttpResponse:
+    user = pending.user if pending else request.user
+    if pending is not None and mfa.totp_device(user) is not None:
+        # Someone who passed the password only cannot replace an existing authenticator.
+        return redirect("accounts:mfa_verify")
+    device = mfa.totp_setup_start(user=user)
+    form = SetupCodeForm(request.POST or None, submit_label=_("Confirm and continue"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = mfa.totp_setup_confirm(request, user=user, device=device, code=form.cleaned_data["code"])
+        except mfa.MfaError as refusal:
+            form.add_error("code", refusal.message)
+        else:
+            device = TOTPDevice.objects.get(pk=device.pk)
+            if pending is not None:
+                mfa.login_complete(request, user=user, backend=pending.backend, device=device, method="totp_setup")
+                request.session["desk_after_codes"] = _safe_next(request, pending.next_url)
+            else:
+                import django_otp
+
+                # The new device is the one that verifies this session from now on.
+                django_otp.login(request, device)
+                request.session["desk_after_codes"] = reverse("accounts:security")
+            request.session[mfa.NEW_RECOVERY_CODES] = codes
+            return redirect("accounts:recovery_codes")
+    uri = device.provisioning_uri(settings.OTP_TOTP_ISSUER)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {
+            "form": form,
+            "qr_data_uri": qr,
+            "secret": device.secret_for_typing,
+            "setup_user": user,
+            "required": permissions.mfa_required(user),
+            "first_time": pending is not None,
+        },
+    )
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """The new recovery codes, shown once: they are stored hashed and cannot be shown again."""
+    codes = request.session.pop(mfa.NEW_RECOVERY_CODES, None)
+    if not codes:
+        messages.info(request, _("Recovery codes are shown only once, when they are made. Make new ones here."))
+        return redirect("accounts:security")
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next_url": request.session.pop("desk_after_codes", reverse("accounts:security"))},
+    )
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = mfa.totp_device(user)
+    recovery = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "device": device,
+            "recovery_left": recovery.remaining() if recovery else 0,
+            "required": permissions.mfa_required(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@recent_auth_required
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    if mfa.totp_device(request.user) is None:
+        messages.error(request, _("Set up an authenticator app first."))
+        return redirect("accounts:security")
+    request.session[mfa.NEW_RECOVERY_CODES] = mfa.recovery_codes_regenerate(request, user=request.user)
+    request.session["desk_after_codes"] = reverse("accounts:security")
+    return redirect("accounts:recovery_codes")
+
+
+@login_required
+@require_POST
+@recent_auth_required
+def mfa_disable(request: HttpRequest) -> HttpResponse:
+    try:
+        mfa.mfa_disable(request, user=request.user)
+    except mfa.MfaError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Two-step verification is off for your account."))
+    return redirect("accounts:security")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/form_page.html"
+    success_url = reverse_lazy("accounts:security")
+    extra_context = {"title": gettext_lazy("Change your password")}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return recent_auth_required(super().dispatch)(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        security_event(action="accounts.password.change", request=self.request, user=self.request.user)
+        messages.success(self.request, _("Your password was changed. Your other sessions have ended."))
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/form_page.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+    extra_context = {"title": gettext_lazy("Forgot your password?"), "submit_label": gettext_lazy("Send me a link")}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The address typed, not whether it exists: the answer is the same either way.
+        security_event(
+            action="accounts.password.reset_requested", request=self.request, data={"email": form.cleaned_data["email"]}
+        )
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password, then the normal sign-in: the reset never signs anyone in, so the second step stays."""
+
+    template_name = "accounts/form_page.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+    extra_context = {"title": gettext_lazy("Choose a new password")}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        security_event(action="accounts.password.reset", request=self.request, user=form.user)
+        return response
+
+
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request,
+        _("If an account has this address, an e-mail with a link to choose a new password is on its way."),
+    )
+    return redirect("accounts:login")
+
+
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    messages.success(request, _("Your password was changed. Sign in with it (and your authenticator app)."))
+    return redirect("accounts:login")
+
+
+def locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """django-axes' answer once a username and address have failed too often (AXES_LOCKOUT_CALLABLE)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": LoginForm(request, initial={"username": (credentials or {}).get("username", "")}),
+            "locked_out": _(
+                "Too many failed sign-ins for this account from your address. Sign-in is blocked for %(minutes)s "
+                "minutes; if you forgot your password, use “Forgot your password?”, or ask your administrator."
+            )
+            % {"minutes": minutes},
+        },
+        status=429,
+    )

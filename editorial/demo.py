@@ -6,11 +6,13 @@ password changed by hand stays changed).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from accounts.models import Membership, Role, User
+from accounts import permissions
+from accounts.models import Membership, Role, TOTPDevice, User
 from editorial.audit import audit_record
 from editorial.models import Category, Channel, Language, Locality, Unit, Value, Zone
 
@@ -148,6 +150,11 @@ def seed_demo() -> SeedReport:
         if created:
             report.created.append(f"membership {username} {role}")
         report.logins.append((username, str(Role(role).label), unit_name or "", user_created))
+        if permissions.mfa_required(user) and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            # The demo roles that need a second factor get an authenticator with a random secret; on a local
+            # run `manage.py mfa_code <login>` shows its current code (or add the key to a real app).
+            TOTPDevice.objects.create(user=user, name="demo", confirmed=True, secret=secrets.token_hex(20))
+            report.created.append(f"authenticator {username}")
 
     if report.created:
         audit_record(action="editorial.demo.seed", zone=zone, obj=zone, data={"created": report.created})

@@ -61,6 +61,14 @@ class Zone(models.Model):
         _("publishing paused"), default=False, help_text=_("Nothing is sent on any channel of the zone.")
     )
     publishing_paused_reason = models.TextField(_("reason for the pause"), blank=True)
+    unit_heads_require_mfa = models.BooleanField(
+        _("unit heads use two-step verification"),
+        default=False,
+        help_text=_(
+            "Officers, directors and administrators always sign in with a code from an authenticator app; "
+            "tick this to ask it of the unit heads too."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

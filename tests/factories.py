@@ -75,3 +75,18 @@ def submit_and_approve(post: Post, officer: User, director: User) -> Post:
     )
     post.refresh_from_db()
     return post
+
+
+def totp_code(user: User) -> str:
+    """A code the user's authenticator app would accept now and that was not used yet (codes work once; the
+    next time step is accepted too, so two sign-ins within 30 seconds still work)."""
+    import time
+
+    from accounts import mfa
+
+    device = mfa.totp_device(user)
+    assert device is not None, f"{user} has no authenticator app"
+    current = int(time.time() // device.step)
+    step = max(current, device.last_t + 1)
+    assert step <= current + device.tolerance, "no unused code left in this 30-second window"
+    return device.code_at(step * device.step)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -65,8 +66,52 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", default=8 * 3600)
+# No script reads the CSRF cookie (forms carry the token), so scripts may not read it at all.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+if SESSION_COOKIE_SECURE:
+    # __Host- cookies are refused by browsers unless Secure, for this host only and for every path: no sibling
+    # sub-domain can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-desk-session"
+    CSRF_COOKIE_NAME = "__Host-desk-csrf"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The session's age (accounts.middleware.SessionSecurityMiddleware): signed out after this long without activity,
+# and after this long in all, whatever the activity. A shift is at most a working day.
+DESK_SESSION_IDLE_SECONDS = envint("DESK_SESSION_IDLE_SECONDS", default=30 * 60)
+DESK_SESSION_MAX_SECONDS = envint("DESK_SESSION_MAX_SECONDS", default=10 * 3600)
+SESSION_COOKIE_AGE = DESK_SESSION_MAX_SECONDS
+# Approving, publishing, credentials and MFA changes need a proof of identity younger than this (accounts.reauth).
+DESK_REAUTH_SECONDS = envint("DESK_REAUTH_SECONDS", default=15 * 60)
+if not 60 <= DESK_SESSION_IDLE_SECONDS <= DESK_SESSION_MAX_SECONDS:
+    raise ImproperlyConfigured("DESK_SESSION_IDLE_SECONDS must be between 60 and DESK_SESSION_MAX_SECONDS.")
+
+# --- Sign-in: second factor and brute-force protection ----------------------------------------------------
+# Between the password and the code, the session remembers who passed the password for this long.
+DESK_MFA_PENDING_SECONDS = 10 * 60
+# The name shown in the authenticator app.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Zone desk")
+# Wrong codes: the next try waits 1, 2, 4, 8... seconds (django-otp's throttling), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# django-axes: after AXES_FAILURE_LIMIT failed passwords for one username from one address, that pair is refused
+# for AXES_COOLOFF_TIME, on every sign-in form (the admin's goes through the desk's).
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies, the client's address is the N-th from the right of X-Forwarded-For
+# (accounts.events.request_address); with 0, the socket's address.
+DESK_PROXY_COUNT = envint("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.events.request_address"
+AXES_VERBOSE = False
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # --- Applications --------------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -81,6 +126,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -91,9 +138,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SecurityHeadersMiddleware",
+    # Inside the headers middleware, so that the redirect of an ended session carries the headers too.
+    "accounts.middleware.SessionSecurityMiddleware",
+    "accounts.middleware.DenialAuditMiddleware",
+    # Last: it turns a sign-in refused for a locked-out username and address into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zonepolice.urls"
@@ -293,7 +346,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every sign-in at INFO; the audit log already has them, with less noise.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- The desk ------------------------------------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""Security events in the audit log (issue 5, point 6): sign-ins, failures, lockouts, MFA changes, denials.
+
+They go into the same hash-chained log as the editorial events, with the address and browser of the request.
+Passwords, codes and secrets are never part of an event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from editorial.audit import audit_record
+
+
+def request_address(request: HttpRequest) -> str:
+    """The client's address, for lockouts (django-axes' AXES_CLIENT_IP_CALLABLE) and the audit log alike.
+
+    Behind ``DESK_PROXY_COUNT`` reverse proxies that each append to X-Forwarded-For, the client is that many
+    entries from the right: entries further left were written by the client itself and prove nothing."""
+    count = settings.DESK_PROXY_COUNT
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count][:64]
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def client_address(request: HttpRequest | None) -> str:
+    return request_address(request) if request is not None else ""
+
+
+def security_event(
+    *, action: str, request: HttpRequest | None, user: Any = None, data: dict[str, Any] | None = None
+) -> None:
+    """Append one security event; ``user`` is who it is about or who did it (None: unknown or the system)."""
+    details = dict(data or {})
+    if request is not None:
+        details.setdefault("ip", client_address(request))
+        details.setdefault("user_agent", request.headers.get("User-Agent", "")[:200])
+        details.setdefault("path", request.path[:200])
+    actor = user if getattr(user, "pk", None) else None
+    audit_record(action=action, actor=actor, data=details)

@@ -10,9 +10,11 @@ from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts import permissions
+from accounts import mfa, permissions
 from accounts.models import Membership, User
+from accounts.reauth import recent_auth_required
 from editorial.admin import ZoneScopedAdmin
 from editorial.audit import audit_record
 
@@ -70,6 +72,7 @@ class UserAdmin(BaseUserAdmin):
     without the installation-level flags (superuser, staff, groups, permissions)."""
 
     inlines = [MembershipInline]
+    actions = ["reset_second_factor"]
     limited_fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
@@ -114,6 +117,32 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # People are deactivated, never deleted: the audit log keeps pointing at them.
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        # Its POST runs the actions, among them resetting someone's second factor.
+        return recent_auth_required(super().changelist_view)(request, extra_context)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        view = recent_auth_required(super().user_change_password)
+        return view(request, id, form_url)
+
+    @admin.action(description=_("Reset two-step verification (lost phone): set up again at next sign-in"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # The changelist only lists the users this administrator manages; never their own account from here
+        # (they would lock themselves out of the admin).
+        count = 0
+        for user in queryset.exclude(pk=request.user.pk):
+            mfa.mfa_reset(request, actor=request.user, user=user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step verification reset for %(count)s person: they set it up again at their next sign-in.",
+                "Two-step verification reset for %(count)s people: they set it up again at their next sign-in.",
+                count,
+            )
+            % {"count": count},
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)

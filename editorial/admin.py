@@ -226,6 +226,15 @@ class ChannelAdmin(ZoneScopedAdmin):
     list_filter = [ZONE_FILTER, "kind", "status"]
     readonly_fields = ["credentials_state"]
 
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        # Credentials are changed here: a fresh proof of identity first (the form's content is kept meanwhile).
+        from accounts.reauth import recent_auth_required
+
+        view = recent_auth_required(super().changeform_view)
+        return view(request, object_id, form_url, extra_context)
+
     @admin.display(description=_("Credentials"))
     def credentials_state(self, obj: Channel) -> str:
         return str(_("stored (never shown)")) if obj.pk and obj.has_credentials else str(_("none"))

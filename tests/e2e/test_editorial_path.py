@@ -13,9 +13,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from editorial import xtext
 from editorial.demo import DEMO_PASSWORD, seed_demo
 from editorial.models import Item, Post, Review
+from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,10 +25,15 @@ ZONE = "mons-quevy"
 
 
 def sign_in(page, live_server, username: str) -> None:
+    """The password, then for the officer and the director the code their authenticator app shows."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_url(re.compile(rf"(/z/{ZONE}/|/accounts/login/code/)$"))
+    if page.url.endswith("/accounts/login/code/"):
+        page.fill("#id_code", totp_code(User.objects.get(username=username)))
+        page.click("form button[type=submit], form input[type=submit]")
     page.wait_for_url(re.compile(rf"/z/{ZONE}/$"))
 
 

@@ -32,8 +32,8 @@ class Command(BaseCommand):
         # A code works once: after a sign-in with the current one, the next one is already accepted.
         current_step = int(now // device.step)
         step = max(current_step, device.last_t + 1)
-        self.stdout.write(
-            f"{device.code_at(step * device.step)}  (valid for about {left + (step - current_step) * device.step} s)"
-        )
+        # The desk also accepts the code of the step just past (a phone's clock may be a little late).
+        valid = left + (step - current_step + device.tolerance) * device.step
+        self.stdout.write(f"{device.code_at(step * device.step)}  (accepted for about {valid} s, once)")
         if options["key"]:
             self.stdout.write(f"key: {device.secret_for_typing}")

@@ -35,3 +35,9 @@ class Command(BaseCommand):
             role_text = f"{role} ({unit})" if unit else role
             password = DEMO_PASSWORD if is_new else f"{DEMO_PASSWORD} (unless changed since)"
             self.stdout.write(f"  {username:<12} {role_text:<40} password: {password}")
+        self.stdout.write("")
+        self.stdout.write(
+            "Officers, directors and administrators also type the code of their authenticator app. For the demo\n"
+            "logins, print it with:  .venv/bin/python manage.py mfa_code officier   (or directeur, admin; add\n"
+            "--key to put the account in a real authenticator app instead)."
+        )

@@ -73,3 +73,21 @@ def test_rotate_credentials_reencrypts_with_the_first_key(channel, settings, cap
     from editorial.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="security.credentials.rotate").exists()
+
+
+def test_rotate_credentials_also_reencrypts_the_authenticator_keys(channel, settings, capsys):
+    import secrets
+
+    from django.core.management import call_command
+
+    from accounts.models import TOTPDevice
+    from tests.factories import make_user
+
+    device = TOTPDevice.objects.create(user=make_user(), name="app", confirmed=True, secret=secrets.token_hex(20))
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_credentials")
+    assert "1 authenticator" in capsys.readouterr().out
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    assert TOTPDevice.objects.get(pk=device.pk).secret == device.secret

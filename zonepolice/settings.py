@@ -242,6 +242,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fix-up closes the database connection around every task unless this is set, so that each
+# publication would open a new PostgreSQL connection; zonepolice/celery.py applies CONN_MAX_AGE and the health
+# checks around each task instead. The fix-up still closes it after this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

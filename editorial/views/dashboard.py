@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts import permissions
 from accounts.models import Role
@@ -13,6 +14,7 @@ from editorial.selectors import desk
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Straight to the zone when the user has one; a choice when several; an explanation when none."""
     zones = permissions.zones_of(request.user)
@@ -22,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = permissions.zone_for_user_or_404(request.user, zone_slug)
     overview = selectors.zone_overview(zone=zone, user=request.user)

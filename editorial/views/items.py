@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import permissions
 from accounts.permissions import Right
@@ -40,6 +40,7 @@ def _flags(user: object, zone: Zone) -> dict[str, bool]:
 
 
 @login_required
+@require_safe
 def item_list(request: HttpRequest, zone_slug: str) -> HttpResponse:
     """The officer's inbox (the director reads it too); a unit head's own units' items otherwise."""
     zone = permissions.zone_for_user_or_404(request.user, zone_slug)
@@ -62,6 +63,7 @@ def item_list(request: HttpRequest, zone_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def item_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = zone_with_right(request.user, zone_slug, Right.SUBMIT_ITEM)
     units = item_selectors.item_units_for(zone=zone, user=request.user)
@@ -122,6 +124,7 @@ def _render_detail(
 
 
 @login_required
+@require_safe
 def item_detail(request: HttpRequest, zone_slug: str, item_id: int) -> HttpResponse:
     zone, item = item_for_user(request.user, zone_slug, item_id)
     return _render_detail(request, zone, item)
@@ -174,6 +177,7 @@ def item_decline(request: HttpRequest, zone_slug: str, item_id: int) -> HttpResp
 
 
 @login_required
+@require_safe
 def item_attachment(request: HttpRequest, zone_slug: str, item_id: int, attachment_id: int) -> FileResponse:
     _zone, item = item_for_user(request.user, zone_slug, item_id)
     try:

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import permissions
 from accounts.permissions import Right
@@ -63,6 +63,7 @@ def _render_form(request: HttpRequest, zone: Zone, form: PostForm, post: Post | 
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def post_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
     form = _post_form(request, zone)
@@ -78,6 +79,7 @@ def post_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def post_edit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
     """Saving a change to what would be published voids an approval or a pending review (the service does it);
     the page warns before and says so after."""
@@ -149,6 +151,7 @@ def _render_detail(
 
 
 @login_required
+@require_safe
 def post_detail(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
     zone, post = post_for_user(request.user, zone_slug, post_id)
     return _render_detail(request, zone, post)
@@ -211,6 +214,7 @@ def post_share(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespon
 
 
 @login_required
+@require_safe
 def media_file(request: HttpRequest, zone_slug: str, post_id: int, media_id: int) -> FileResponse:
     """An image of a post, only for those who may read the post; anyone else cannot tell it exists."""
     try:

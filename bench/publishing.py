@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,15 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 START_MARK = "<!-- bench/publishing.py results: start -->"
 END_MARK = "<!-- bench/publishing.py results: end -->"
+
+
+def configured_concurrency() -> int:
+    """The worker concurrency the project deploys: the Procfile's default for WORKER_CONCURRENCY. The throughput
+    target is stated for it, so the benchmark measures it unless told otherwise."""
+    match = re.search(r"--concurrency \$\{WORKER_CONCURRENCY:-(\d+)\}", (ROOT / "Procfile").read_text())
+    if not match:
+        raise SystemExit("Procfile: no `--concurrency ${WORKER_CONCURRENCY:-N}` on the worker line")
+    return int(match.group(1))
 
 
 def recreate_database() -> None:
@@ -104,6 +114,57 @@ def approve_posts(zone, officer, director, planned: list[datetime]) -> dict[str,
     return by_text
 
 
+class CpuMeter:
+    """CPU seconds (user + system) spent by the benchmark's processes between two readings, by role: the worker
+    (main process and pool processes), beat, the fake, PostgreSQL's backends for the benchmark database, and
+    Redis (shared with anyone else using it). Read from /proc: noise from other users of the machine does not
+    show here, unlike in wall-clock times."""
+
+    def __init__(self, worker: int, beat: int, fake: int | None) -> None:
+        self.roots = {"worker": worker, "beat": beat, "fake": fake}
+        self.start: dict[int, tuple[str, float]] = {}
+
+    def read(self) -> dict[int, tuple[str, float]]:
+        from tests.integration.stack import children_of
+
+        tick = os.sysconf("SC_CLK_TCK")
+        pids: dict[int, str] = {}
+        for role, pid in self.roots.items():
+            if pid:
+                pids[pid] = role
+                for child in children_of(pid):
+                    pids[child] = role
+        database = urlsplit(DATABASE_URL).path.lstrip("/")
+        for entry in Path("/proc").iterdir():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if command.startswith("postgres:") and f" {database} " in command:
+                pids[int(entry.name)] = "postgresql"
+            elif command.startswith("redis-server"):
+                pids[int(entry.name)] = "redis"
+        times = {}
+        for pid, role in pids.items():
+            try:
+                fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # utime and stime are the 14th and 15th fields of stat, the 12th and 13th after the command name.
+            times[pid] = (role, (int(fields[11]) + int(fields[12])) / tick)
+        return times
+
+    def begin(self) -> None:
+        self.start = self.read()
+
+    def spent(self) -> dict[str, float]:
+        by_role: dict[str, float] = {}
+        for pid, (role, seconds) in self.read().items():
+            before = self.start.get(pid, (role, 0.0))[1]
+            by_role[role] = by_role.get(role, 0.0) + seconds - before
+        return by_role
+
+
 def run_stack(concurrency: int, delay: float, tmp: Path, scenario):
     import redis
 
@@ -113,10 +174,10 @@ def run_stack(concurrency: int, delay: float, tmp: Path, scenario):
     with fake_social_process(delay=delay, log=tmp / "fake.log") as fake:
         env = desk_env(database_url=DATABASE_URL, redis_url=REDIS_URL, fake_url=fake.url, var_dir=tmp)
         with (
-            celery_process("worker", env, tmp / "worker.log", "--concurrency", str(concurrency)),
-            celery_process("beat", env, tmp / "beat.log", "--schedule", str(tmp / "beat-schedule")),
+            celery_process("worker", env, tmp / "worker.log", "--concurrency", str(concurrency)) as worker,
+            celery_process("beat", env, tmp / "beat.log", "--schedule", str(tmp / "beat-schedule")) as beat,
         ):
-            return scenario(fake)
+            return scenario(fake, CpuMeter(worker.pid, beat.pid, fake.pid))
 
 
 def wait_all_published(zone, count: int, timeout: float) -> None:
@@ -139,24 +200,25 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def lateness(tmp: Path, posts: int = 200, spread_seconds: int = 180, concurrency: int = 4) -> dict:
+def lateness(tmp: Path, concurrency: int, posts: int = 200, spread_seconds: int = 180) -> dict:
     zone, officer, director = make_zone_and_users()
 
-    def scenario(fake):
+    def scenario(fake, _cpu):
         # Planned far enough ahead that every approval is done before the first one is due.
         first = datetime.now(UTC) + timedelta(seconds=45)
         step = spread_seconds / posts
         planned = [first + timedelta(seconds=n * step) for n in range(posts)]
         by_text = approve_posts(zone, officer, director, planned)
         wait_all_published(zone, posts, timeout=spread_seconds + 120)
-        return by_text, fake.received("tweets")
+        return by_text, fake.received("tweets"), os.getloadavg()
 
-    by_text, received = run_stack(concurrency, 0.0, tmp, scenario)
+    by_text, received, load = run_stack(concurrency, 0.0, tmp, scenario)
     delays = []
     for request in received:
         planned = by_text[request.json()["text"]]
         delays.append(request.at - planned.timestamp())
     return {
+        "loadavg_after": load,
         "posts": posts,
         "spread_s": spread_seconds,
         "concurrency": concurrency,
@@ -169,25 +231,30 @@ def lateness(tmp: Path, posts: int = 200, spread_seconds: int = 180, concurrency
     }
 
 
-def throughput(tmp: Path, publications: int = 1000, answer_s: float = 0.1, concurrency: int = 16) -> dict:
+def throughput(tmp: Path, concurrency: int, publications: int = 1000, answer_s: float = 0.1) -> dict:
     zone, officer, director = make_zone_and_users()
 
-    def scenario(fake):
+    def scenario(fake, cpu):
         from editorial.models import Publication
 
         # Approving 1,000 posts through the services takes longer than a minute, so they are approved for later,
         # then all their publications are made due at one moment (as "publish now" does for one post).
         by_text = approve_posts(zone, officer, director, [datetime.now(UTC) + timedelta(hours=2)] * publications)
         due = datetime.now(UTC) + timedelta(seconds=10)
+        cpu.begin()
         Publication.objects.filter(post__zone=zone).update(next_attempt_at=due)
         wait_all_published(zone, publications, timeout=120 + publications * answer_s)
-        return due, by_text, fake.received("tweets")
+        return due, by_text, fake.received("tweets"), cpu.spent(), os.getloadavg()
 
-    due, _by_text, received = run_stack(concurrency, answer_s, tmp, scenario)
+    due, _by_text, received, cpu, load = run_stack(concurrency, answer_s, tmp, scenario)
     last = max(r.at for r in received)
     first = min(r.at for r in received)
     ideal = publications * answer_s / concurrency
     return {
+        "cpu_ms_per_publication": {
+            role: round(seconds * 1000 / publications, 1) for role, seconds in sorted(cpu.items())
+        },
+        "loadavg_after": load,
         "publications": publications,
         "answer_s": answer_s,
         "concurrency": concurrency,
@@ -200,12 +267,19 @@ def throughput(tmp: Path, publications: int = 1000, answer_s: float = 0.1, concu
     }
 
 
-def write_results(results: dict[str, dict]) -> str:
+def _load(r: dict) -> str:
+    return "load average {:.2f} / {:.2f} / {:.2f}".format(*r["loadavg_before"]) + (
+        " before, {:.2f} / {:.2f} / {:.2f} after".format(*r["loadavg_after"])
+    )
+
+
+def write_results(results: dict[str, dict], configured: int) -> str:
     lines = [
         START_MARK,
         f"Measured on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.publishing` on "
         f"{platform.node() or 'this machine'} ({os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        "PostgreSQL and Redis on localhost, fake X on localhost).",
+        "PostgreSQL and Redis on localhost, fake X on localhost). The configured worker concurrency (Procfile) is "
+        f"{configured}.",
         "",
     ]
     if "lateness" in results:
@@ -215,18 +289,20 @@ def write_results(results: dict[str, dict]) -> str:
             f"**Lateness** ({r['posts']} posts over {r['spread_s']} s, {r['concurrency']} worker processes, beat "
             f"dispatching every 5 s): p50 {r['p50']:.3f} s, p95 {r['p95']:.3f} s, max {r['max']:.3f} s, earliest "
             f"{r['min']:+.3f} s; {r['creates']} create calls for {r['unique_texts']} distinct posts. "
-            f"Target p95 < 1 s and max <= 2 s: {verdict}.",
+            f"Target p95 < 1 s and max <= 2 s: {verdict}. ({_load(r)}.)",
             "",
         ]
     for key in sorted(k for k in results if k.startswith("throughput")):
         r = results[key]
         verdict = "meets" if r["all_sent_after_due"] <= r["budget"] else "MISSES"
+        which = "the configured concurrency" if r["concurrency"] == configured else "not the configured concurrency"
+        cpu = ", ".join(f"{role} {ms:.1f}" for role, ms in r["cpu_ms_per_publication"].items())
         lines += [
             f"**Throughput** ({r['publications']} publications due at once, fake answering in {r['answer_s']} s, "
-            f"{r['concurrency']} worker processes): the last create arrived {r['all_sent_after_due']:.2f} s after the "
-            f"due time (first {r['first_after_due']:+.3f} s); the concurrency allows {r['ideal']:.2f} s, budget "
-            f"1.25x = {r['budget']:.2f} s: {verdict}. {r['creates']} create calls for {r['unique_texts']} distinct "
-            "posts.",
+            f"{r['concurrency']} worker processes, {which}): the last create arrived {r['all_sent_after_due']:.2f} s "
+            f"after the due time (first {r['first_after_due']:+.3f} s); the concurrency allows {r['ideal']:.2f} s, "
+            f"budget 1.25x = {r['budget']:.2f} s: {verdict}. {r['creates']} create calls for {r['unique_texts']} "
+            f"distinct posts. CPU time per publication (ms): {cpu}. ({_load(r)}.)",
             "",
         ]
     lines.append(END_MARK)
@@ -245,27 +321,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", nargs="?", choices=["lateness", "throughput", "both"], default="both")
     parser.add_argument("--no-write", action="store_true", help="print the results without updating the docs")
+    configured = configured_concurrency()
     parser.add_argument(
-        "--concurrency", type=int, nargs="+", default=[4, 8], help="worker processes for the throughput runs"
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[configured],
+        help=f"worker processes for the throughput runs (default: the configured {configured})",
     )
+    parser.add_argument("--logs", type=Path, help="keep the processes' logs in this folder (default: deleted)")
     args = parser.parse_args()
     recreate_database()
     setup_django()
     results = {}
     with tempfile.TemporaryDirectory(prefix="desk-bench-") as folder:
-        tmp = Path(folder)
+        tmp = args.logs or Path(folder)
+        tmp.mkdir(parents=True, exist_ok=True)
         if args.scenario in ("lateness", "both"):
-            (tmp / "lateness").mkdir()
-            results["lateness"] = lateness(tmp / "lateness")
+            (tmp / "lateness").mkdir(exist_ok=True)
+            before = os.getloadavg()
+            results["lateness"] = {"loadavg_before": before, **lateness(tmp / "lateness", concurrency=configured)}
             print("lateness:", results["lateness"], flush=True)
         if args.scenario in ("throughput", "both"):
             for concurrency in args.concurrency:
                 folder = tmp / f"throughput-{concurrency}"
-                folder.mkdir()
-                results[f"throughput-{concurrency}"] = throughput(folder, concurrency=concurrency)
+                folder.mkdir(exist_ok=True)
+                before = os.getloadavg()
+                results[f"throughput-{concurrency}"] = {
+                    "loadavg_before": before,
+                    **throughput(folder, concurrency=concurrency),
+                }
                 print("throughput:", results[f"throughput-{concurrency}"], flush=True)
     if not args.no_write:
-        print(write_results(results))
+        print(write_results(results, configured))
 
 
 if __name__ == "__main__":

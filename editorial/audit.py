@@ -60,6 +60,17 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append, for ``audit_record_many`` (the same fields as ``audit_record``'s arguments)."""
+
+    action: str
+    actor: Any = None
+    zone: Zone | None = None
+    obj: models.Model | None = None
+    data: dict[str, Any] | None = None
+
+
 def audit_record(
     *,
     action: str,
@@ -70,45 +81,68 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event. ``action`` is dotted (``editorial.post.approve``); ``actor`` None means the system.
 
-    Call it inside the transaction of the change it records, so that both commit or neither does.
+    Call it inside the transaction of the change it records, so that both commit or neither does. It takes the
+    chain's lock, held until that transaction ends: make it the transaction's last write where you can.
     """
-    # JSON round trip so that what is hashed is exactly what the database gives back later.
-    clean_data = json.loads(json.dumps(data or {}, default=str))
-    actor_id = getattr(actor, "pk", None)
-    actor_label = actor.get_username() if actor_id else "system"
-    object_type = obj._meta.label_lower if obj is not None else ""
-    object_id = str(obj.pk) if obj is not None and obj.pk is not None else ""
-    zone_id = zone.pk if zone is not None else None
+    return audit_record_many([Entry(action=action, actor=actor, zone=zone, obj=obj, data=data)])[0]
+
+
+def audit_record_many(entries: list[Entry]) -> list[AuditEvent]:
+    """Append several events in this order, chained one to the next, with one lock, one read of the chain's
+    head and one INSERT. For a transaction that records more than one change (an outcome and the post it
+    completes): called as its last statement, the chain's global lock is held only for the commit."""
+    events: list[AuditEvent] = []
+    if not entries:
+        return events
     # No savepoint: a failed audit write must fail the caller's whole change anyway, and on the publishing path
     # the two extra round trips per event are measurable.
     with transaction.atomic(savepoint=False):
         _lock_chain()
-        last = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
-        prev_hash = last or GENESIS_HASH
-        created_at = timezone.now()
-        event = AuditEvent(
-            zone_id=zone_id,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=clean_data,
-            created_at=created_at,
-            prev_hash=prev_hash,
-        )
-        event.hash = _event_hash(
-            prev_hash=prev_hash,
-            created_at=_stamp(created_at),
-            zone_id=zone_id,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=clean_data,
-        )
-        event.save()
+        prev_hash = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first() or GENESIS_HASH
+        for entry in entries:
+            event = _event(entry, prev_hash)
+            events.append(event)
+            prev_hash = event.hash
+        AuditEvent.objects.bulk_create(events)
+        # The chain is read in primary-key order: the rows must have taken their ids in the order they link.
+        pks = [event.pk for event in events]
+        if None in pks or pks != sorted(pks):
+            raise RuntimeError(f"audit events were not numbered in chain order: {pks}")
+    return events
+
+
+def _event(entry: Entry, prev_hash: str) -> AuditEvent:
+    # JSON round trip so that what is hashed is exactly what the database gives back later.
+    clean_data = json.loads(json.dumps(entry.data or {}, default=str))
+    actor, obj = entry.actor, entry.obj
+    actor_id = getattr(actor, "pk", None)
+    actor_label = actor.get_username() if actor_id else "system"
+    object_type = obj._meta.label_lower if obj is not None else ""
+    object_id = str(obj.pk) if obj is not None and obj.pk is not None else ""
+    zone_id = entry.zone.pk if entry.zone is not None else None
+    created_at = timezone.now()
+    event = AuditEvent(
+        zone_id=zone_id,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=entry.action,
+        object_type=object_type,
+        object_id=object_id,
+        data=clean_data,
+        created_at=created_at,
+        prev_hash=prev_hash,
+    )
+    event.hash = _event_hash(
+        prev_hash=prev_hash,
+        created_at=_stamp(created_at),
+        zone_id=zone_id,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=entry.action,
+        object_type=object_type,
+        object_id=object_id,
+        data=clean_data,
+    )
     return event
 
 

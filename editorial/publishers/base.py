@@ -11,9 +11,12 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -75,6 +78,12 @@ class BasePublisher:
         raise NotImplementedError
 
 
+# A kept-alive connection idle longer than this is not reused: servers close idle connections after a while
+# (often 60 s or more), and a create call written into one the server has just closed fails as "connection cut
+# after sending", i.e. unknown. Bursts reuse their connections; a post now and then gets a fresh one.
+KEEPALIVE_IDLE_SECONDS = 5.0
+
+
 class ApiSession(requests.Session):
     """A requests session that puts timeouts on every request and sends a library's hard-coded API address to
     the configured one (a local fake in tests and benchmarks).
@@ -82,13 +91,28 @@ class ApiSession(requests.Session):
     tweepy and facebook-sdk both build ``https://<their host>/...`` themselves and let the caller pass a session,
     so rewriting the address here is the one place that works for both without patching module globals.
     ``last_response`` keeps the latest answer: facebook-sdk never looks at the HTTP status or headers.
+
+    Publishers share one session per process and thread (``shared_session``) so that a burst of posts reuses its
+    TCP and TLS connections; it keeps no cookies, since every channel's account goes through it.
     """
 
-    def __init__(self, *, rewrite: dict[str, str], connect_timeout: float, read_timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        rewrite: dict[str, str],
+        connect_timeout: float,
+        read_timeout: float,
+        keepalive_idle_seconds: float = KEEPALIVE_IDLE_SECONDS,
+    ) -> None:
         super().__init__()
         self.rewrite = {real: local.rstrip("/") + "/" for real, local in rewrite.items()}
         self.timeout = (connect_timeout, read_timeout)
+        self.keepalive_idle_seconds = keepalive_idle_seconds
         self.last_response: requests.Response | None = None
+        self._last_used: float | None = None
+        # Authentication is in each request's headers or parameters; a cookie set for one account must never
+        # travel with another account's request.
+        self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         url = str(url, "utf-8") if isinstance(url, bytes) else url
@@ -98,10 +122,34 @@ class ApiSession(requests.Session):
                 break
         # Overrides the libraries' own value (tweepy passes none, facebook-sdk its ``timeout``, often None).
         kwargs["timeout"] = self.timeout
+        if self._last_used is not None and time.monotonic() - self._last_used > self.keepalive_idle_seconds:
+            self.close()  # drops the pooled connections; the adapters open new ones on demand
         self.last_response = None
-        response = super().request(method, url, *args, **kwargs)
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        finally:
+            self._last_used = time.monotonic()
         self.last_response = response
         return response
+
+
+_shared = threading.local()
+
+
+def shared_session(*, rewrite: dict[str, str], connect_timeout: float, read_timeout: float) -> ApiSession:
+    """The session of this process and thread for this address and these timeouts, made on first use.
+
+    Per process: a pool worker must not use connections it inherited from its parent at fork. Per thread: a
+    requests session is not meant to be shared between threads."""
+    if getattr(_shared, "pid", None) != os.getpid():
+        _shared.pid, _shared.sessions = os.getpid(), {}
+    key = (tuple(sorted(rewrite.items())), float(connect_timeout), float(read_timeout))
+    session = _shared.sessions.get(key)
+    if session is None:
+        session = _shared.sessions[key] = ApiSession(
+            rewrite=rewrite, connect_timeout=connect_timeout, read_timeout=read_timeout
+        )
+    return session
 
 
 def request_never_sent(exc: requests.RequestException) -> bool:

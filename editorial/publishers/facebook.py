@@ -13,7 +13,8 @@ alt text). The officer still writes it: X uses it and the preview shows it.
 
 facebook-sdk knows only Graph versions 2.8 to 3.1 and would call v2.8 by default; it also hard-codes
 ``https://graph.facebook.com/``. ``_GraphAPI`` sets the version from settings after the library's own check, and
-an ``ApiSession`` sends the host to ``graph_url`` with (connect_timeout, read_timeout) on every request.
+an ``ApiSession`` sends the host to ``graph_url`` with (connect_timeout, read_timeout) on every request (the one
+session of the worker process for that host, so that consecutive posts reuse its connection).
 
 facebook-sdk never looks at the HTTP status: it raises ``GraphAPIError(result)`` for any JSON answer holding
 ``error``, a ``GraphAPIError`` with a *string* for a non-JSON content type, a ``KeyError`` when there is no
@@ -63,6 +64,7 @@ from editorial.publishers.base import (
     read_image,
     request_never_sent,
     server_error,
+    shared_session,
     unreachable,
     unreadable,
 )
@@ -126,26 +128,25 @@ class Publisher(BasePublisher):
         tz = channel.zone.tzinfo
         images = [read_image(item) for item in variant.media.all()]
         graph, session = self._connect(channel)
-        with session:
-            if not images:
-                fields = {"message": variant.text}
-                if link := first_link(variant.text):
-                    fields["link"] = link
-                result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
-            elif len(images) == 1:
-                image = images[0]
-                result = self._call(
-                    session,
-                    tz,
-                    CREATE,
-                    lambda: graph.put_photo(image, album_path=f"{page}/photos", caption=variant.text),
-                )
-            else:
-                fields = {"message": variant.text}
-                for index, each in enumerate(images):
-                    photo_id = self._upload_unpublished(graph, session, tz, page, each)
-                    fields[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
-                result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
+        if not images:
+            fields = {"message": variant.text}
+            if link := first_link(variant.text):
+                fields["link"] = link
+            result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
+        elif len(images) == 1:
+            image = images[0]
+            result = self._call(
+                session,
+                tz,
+                CREATE,
+                lambda: graph.put_photo(image, album_path=f"{page}/photos", caption=variant.text),
+            )
+        else:
+            fields = {"message": variant.text}
+            for index, each in enumerate(images):
+                photo_id = self._upload_unpublished(graph, session, tz, page, each)
+                fields[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
+            result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
         # A photo answers its own id and the id of the post showing it: the post is what was published.
         post_id = str(result.get("post_id") or result.get("id") or "")
         if not post_id:
@@ -155,13 +156,12 @@ class Publisher(BasePublisher):
     def check_connection(self, channel: Channel) -> str:
         """The name of the page the token opens. Raises PublishError."""
         graph, session = self._connect(channel)
-        with session:
-            try:
-                result = self._call(
-                    session, channel.zone.tzinfo, CHECK, lambda: graph.get_object(channel.handle.strip(), fields="name")
-                )
-            except PublishError as error:
-                raise check_failed(NETWORK, error) from None
+        try:
+            result = self._call(
+                session, channel.zone.tzinfo, CHECK, lambda: graph.get_object(channel.handle.strip(), fields="name")
+            )
+        except PublishError as error:
+            raise check_failed(NETWORK, error) from None
         name = result.get("name")
         if not name:
             raise check_failed(NETWORK, unreadable(NETWORK, f"{CHECK}: no name in {_short(result)}"))
@@ -173,7 +173,8 @@ class Publisher(BasePublisher):
         token = channel.get_credentials().get("page_access_token")
         if not token:
             raise not_connected(NETWORK)
-        session = ApiSession(
+        # The process's session for this host: a burst of posts reuses its connections (see ApiSession).
+        session = shared_session(
             rewrite={_REAL_GRAPH_URL: self.graph_url},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,

@@ -10,7 +10,8 @@ api_secret, access_token, access_token_secret):
 2. exactly one create call: ``Client.create_tweet(text=..., media_ids=...)``, i.e. ``POST {base}/2/tweets``.
 
 tweepy sets no timeout and hard-codes ``https://api.twitter.com``: the client gets an ``ApiSession`` that adds
-(connect_timeout, read_timeout) to every request and sends that host to ``base_url``.
+(connect_timeout, read_timeout) to every request and sends that host to ``base_url``, the one session of the worker
+process for that host, so that consecutive posts reuse its connection.
 
 Errors of the create call (see DESIGN.md section 5):
 
@@ -57,6 +58,7 @@ from editorial.publishers.base import (
     read_image,
     request_never_sent,
     server_error,
+    shared_session,
     unreachable,
     unreadable,
 )
@@ -98,13 +100,12 @@ class Publisher(BasePublisher):
         tz = channel.zone.tzinfo
         images = [(read_image(media), media.alt_text) for media in variant.media.all()]
         client, session, auth = self._connect(channel)
-        with session:
-            media_ids = [self._upload(session, auth, image, alt_text, tz) for image, alt_text in images]
-            try:
-                response = client.create_tweet(text=variant.text, media_ids=media_ids or None, user_auth=True)
-            except (tweepy.HTTPException, requests.RequestException) as exc:
-                raise self._error(exc, CREATE, tz) from exc
-            tweet_id = str(_data(response, CREATE).get("id") or "")
+        media_ids = [self._upload(session, auth, image, alt_text, tz) for image, alt_text in images]
+        try:
+            response = client.create_tweet(text=variant.text, media_ids=media_ids or None, user_auth=True)
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise self._error(exc, CREATE, tz) from exc
+        tweet_id = str(_data(response, CREATE).get("id") or "")
         if not tweet_id:
             raise unreadable(NETWORK, f"{CREATE}: 2xx without data.id: {_body(response)}")
         handle = channel.handle.strip().lstrip("@")
@@ -112,16 +113,15 @@ class Publisher(BasePublisher):
 
     def check_connection(self, channel: Channel) -> str:
         """``Name (@username)`` of the account the credentials open. Raises PublishError."""
-        client, session, _auth = self._connect(channel)
-        with session:
-            try:
-                response = client.get_me(user_auth=True)
-            except (tweepy.HTTPException, requests.RequestException) as exc:
-                raise check_failed(NETWORK, self._error(exc, CHECK, channel.zone.tzinfo)) from exc
-            try:
-                user = _data(response, CHECK)
-            except PublishError as error:
-                raise check_failed(NETWORK, error) from None
+        client, _session, _auth = self._connect(channel)
+        try:
+            response = client.get_me(user_auth=True)
+        except (tweepy.HTTPException, requests.RequestException) as exc:
+            raise check_failed(NETWORK, self._error(exc, CHECK, channel.zone.tzinfo)) from exc
+        try:
+            user = _data(response, CHECK)
+        except PublishError as error:
+            raise check_failed(NETWORK, error) from None
         username, name = user.get("username"), user.get("name")
         if not username:
             raise check_failed(NETWORK, unreadable(NETWORK, f"{CHECK}: no data.username: {_body(response)}"))
@@ -133,7 +133,8 @@ class Publisher(BasePublisher):
         credentials = channel.get_credentials()
         if not all(credentials.get(key) for key in _CREDENTIALS):
             raise not_connected(NETWORK)
-        session = ApiSession(
+        # The process's session for this host: a burst of posts reuses its connections (see ApiSession).
+        session = shared_session(
             rewrite=dict.fromkeys(_REAL_HOSTS, self.base_url),
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,

@@ -130,6 +130,19 @@ def test_first_link(text, link):
     assert first_link(text) == link
 
 
+def test_consecutive_posts_reuse_one_connection_without_cookies(fake, channel):
+    """A burst of posts from one worker process goes through one kept-alive connection; no cookie set by one
+    answer travels with the next request (each page has its own token)."""
+    fake.script("feed", Answer(headers={"Set-Cookie": "fr=abc; Path=/; Domain=127.0.0.1"}))
+    publisher(fake.url).publish(variant_for(channel, text="Premier message"))
+    publisher(fake.url).publish(variant_for(channel, text="Deuxième message"))
+
+    first, second = fake.received("feed")
+    assert first.peer == second.peer
+    assert "cookie" not in second.headers
+    assert second.param("message") == "Deuxième message"
+
+
 def test_every_request_carries_the_timeouts(fake, channel, monkeypatch):
     seen = []
     send = HTTPAdapter.send

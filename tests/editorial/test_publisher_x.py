@@ -20,8 +20,8 @@ from PIL import Image
 from requests.adapters import HTTPAdapter
 
 from editorial.models import Channel, PostVariant, VariantMedia
-from editorial.publishers import get_publisher
-from editorial.publishers.base import ErrorKind, PublishError
+from editorial.publishers import base, get_publisher
+from editorial.publishers.base import KEEPALIVE_IDLE_SECONDS, ErrorKind, PublishError
 from editorial.publishers.x import Publisher
 from tests.factories import make_post, make_user, make_zone
 from tests.fakes.social import Answer, FakeSocial, Received, closed_port_url
@@ -165,6 +165,61 @@ def test_every_request_carries_the_timeouts(fake, channel, monkeypatch):
     assert [url.removeprefix(fake.url) for url, _ in seen] == ["/2/media/upload", "/2/media/metadata", "/2/tweets"]
     assert {timeout for _, timeout in seen} == {(1.5, 7.0)}
     assert len(fake.received()) == 3
+
+
+def test_consecutive_posts_reuse_one_connection(fake, channel):
+    """A burst of posts from one worker process goes through one kept-alive connection, not one each."""
+    x = publisher(fake.url)
+    x.publish(variant_for(channel, text="Premier message"))
+    get_publisher_again = publisher(fake.url)  # the pipeline builds a new publisher for every publication
+    get_publisher_again.publish(variant_for(channel, text="Deuxième message"))
+
+    first, second = fake.received("tweets")
+    assert first.peer == second.peer
+    assert [first.json()["text"], second.json()["text"]] == ["Premier message", "Deuxième message"]
+
+
+def test_a_connection_idle_for_a_while_is_not_reused(fake, channel):
+    """A connection left idle may have been closed by the server: a create call written into it would end
+    "unknown" for nothing, so after a pause a new connection is opened."""
+    x = publisher(fake.url)
+    x.publish(variant_for(channel, text="Premier message"))
+    _client, session, _auth = x._connect(channel)
+    session._last_used -= KEEPALIVE_IDLE_SECONDS + 1  # as if the last call were that long ago
+
+    x.publish(variant_for(channel, text="Deuxième message"))
+
+    first, second = fake.received("tweets")
+    assert first.peer != second.peer
+    assert second.status == 201
+
+
+def test_no_cookie_travels_from_one_account_to_another(fake, channel):
+    fake.script("tweets", Answer(headers={"Set-Cookie": "guest_id=v1%3A123; Path=/; Domain=127.0.0.1"}))
+    publisher(fake.url).publish(variant_for(channel, text="Premier message"))
+    other = Channel.objects.get(zone=make_zone(), kind=Channel.Kind.X)
+    other.set_credentials({**CREDENTIALS, "access_token": "token-2"})
+    other.save()
+
+    publisher(fake.url).publish(variant_for(other, text="Autre compte"))
+
+    first, second = fake.received("tweets")
+    assert first.peer == second.peer  # the same session and connection...
+    assert "cookie" not in second.headers  # ...without the first account's cookie
+    assert second.oauth()["oauth_token"] == "token-2"
+
+
+def test_a_worker_process_does_not_use_its_parents_connections(fake, channel, monkeypatch):
+    x = publisher(fake.url)
+    x.publish(variant_for(channel, text="Avant le fork"))
+    parents = x._connect(channel)[1]
+    monkeypatch.setattr(base.os, "getpid", lambda: -1)  # what a pool process sees after the fork
+
+    x.publish(variant_for(channel, text="Après le fork"))
+
+    assert x._connect(channel)[1] is not parents
+    first, second = fake.received("tweets")
+    assert first.peer != second.peer
 
 
 def test_images_are_uploaded_with_their_alt_text_then_attached(fake, channel):

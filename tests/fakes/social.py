@@ -83,6 +83,8 @@ class Received:
     # What the fake answered (None: it hung or closed the connection): tests compare it with what the client kept.
     status: int | None = None
     answer: Any = None
+    # The client's (address, port): requests that came on one kept-alive connection share it.
+    peer: tuple[str, int] | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -132,7 +134,8 @@ class Received:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Received:
-        return cls(**{**data, "body": base64.b64decode(data["body"])})
+        peer = tuple(data["peer"]) if data.get("peer") else None  # JSON has no tuples
+        return cls(**{**data, "body": base64.b64decode(data["body"]), "peer": peer})
 
 
 class FakeSocial:
@@ -213,6 +216,10 @@ class FakeSocial:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real services: one connection for upload and create
+    # Like the real services' front ends: the status line and headers, then the body, go out at once. Without it,
+    # Nagle's algorithm holds the body back until the client's delayed ACK, 40 ms on every answer of a kept-alive
+    # connection (a new connection hides it: Linux acknowledges at once at first).
+    disable_nagle_algorithm = True
     timeout = 60  # an idle kept-alive connection does not hold a thread forever
     server_version = "FakeSocial/1.0"
 
@@ -247,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             route=_route(self.command, parts.path),
             at=time.time(),
+            peer=tuple(self.client_address[:2]),
         )
         answer, release = self.fake._record(received)
         answer = answer or Answer()
@@ -399,8 +407,9 @@ def graph_error(code: int, message: str = "Fake error", subcode: int | None = No
 class FakeSocialClient:
     """The control side of a fake running in another process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pid: int | None = None) -> None:
         self.url = url.rstrip("/")
+        self.pid = pid  # the fake's process, when this process started it (benchmarks count its CPU time)
 
     def received(self, route: str | None = None) -> list[Received]:
         query = f"?route={route}" if route else ""

@@ -81,7 +81,7 @@ def fake_social_process(delay: float = 0.0, log: Path | None = None) -> Iterator
         start_new_session=True,
     )
     try:
-        client = FakeSocialClient(f"http://127.0.0.1:{port}")
+        client = FakeSocialClient(f"http://127.0.0.1:{port}", pid=process.pid)
         client.wait_until_up()
         yield client
     finally:

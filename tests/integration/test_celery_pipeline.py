@@ -173,3 +173,44 @@ def test_failures_end_failed_with_a_reason_or_retry_without_sending(stack_ready,
     assert x.status == Publication.Status.FAILED and x.last_error
     assert Channel.objects.get(pk=x.channel_id).status == Channel.Status.NEEDS_RECONNECT
     assert facebook.status == Publication.Status.RETRYING and facebook.next_attempt_at > timezone.now()
+
+
+def _other_connections() -> set[int]:
+    """Server process ids of the other client connections to this test database (the worker's, here)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connections_between_tasks(stack_ready, zone_users, redis_url):
+    """A new PostgreSQL connection per publication cost more than the rest of its database work: each pool
+    process keeps its own from one task to the next (within CONN_MAX_AGE)."""
+    tmp = stack_ready
+    with fake_social_process(log=tmp / "fake.log") as fake:
+        env = desk_env(
+            database_url=database_url(connection.settings_dict), redis_url=redis_url, fake_url=fake.url, var_dir=tmp
+        )
+        with celery_process("worker", env, tmp / "worker.log", "--concurrency", "2"):
+
+            def publish_batch(count: int, expected: int) -> None:
+                for _ in range(count):
+                    approve(zone_users, planned_at=timezone.now() + timedelta(seconds=1), kinds=("x",))
+                wait_for(
+                    lambda: (
+                        publishing.publications_dispatch() >= 0
+                        and Publication.objects.filter(status=Publication.Status.PUBLISHED).count() == expected
+                    ),
+                    timeout=60,
+                    what=f"{expected} publications published",
+                )
+
+            publish_batch(2, expected=2)
+            kept = _other_connections()
+            publish_batch(4, expected=6)
+            after = _other_connections()
+        assert len(fake.received("tweets")) == 6
+    assert kept, "no worker connection survived its task"
+    assert kept <= after and len(after) <= 2  # the same server processes, at most one per pool process

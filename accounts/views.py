@@ -18,7 +18,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import mfa, permissions
 from accounts.events import security_event
@@ -41,6 +41,8 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+    # FormView would take PUT as POST.
+    http_method_names = ["get", "post", "head", "options"]
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
         user = form.get_user()
@@ -73,8 +75,11 @@ def _restart(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     """Step 2: the code of the authenticator app (or a recovery code)."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
     pending = mfa.pending_user(request)
     if pending is None:
         return _restart(request)
@@ -102,6 +107,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mfa_verify.html", {"form": form, "pending_user": pending.user})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: between the two steps of a first sign-in, or later from the security page
     (replacing the phone), where confirming needs a recent proof of identity."""
@@ -160,6 +166,7 @@ def _mfa_setup(request: HttpRequest, pending: mfa.Pending | None) -> HttpRespons
 
 
 @login_required
+@require_safe
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """The new recovery codes, shown once: they are stored hashed and cannot be shown again."""
     codes = request.session.pop(mfa.NEW_RECOVERY_CODES, None)
@@ -174,6 +181,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def security(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = mfa.totp_device(user)
@@ -215,6 +223,7 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    http_method_names = ["get", "post", "head", "options"]
     template_name = "accounts/form_page.html"
     success_url = reverse_lazy("accounts:security")
     extra_context = {"title": gettext_lazy("Change your password")}
@@ -230,6 +239,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    http_method_names = ["get", "post", "head", "options"]
     template_name = "accounts/form_page.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
@@ -248,9 +258,16 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password, then the normal sign-in: the reset never signs anyone in, so the second step stays."""
 
     template_name = "accounts/form_page.html"
+    http_method_names = ["get", "post", "head", "options"]
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
     extra_context = {"title": gettext_lazy("Choose a new password")}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Django's view answers an invalid link before it looks at the method.
+        if request.method and request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -258,6 +275,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+@require_safe
 def password_reset_done(request: HttpRequest) -> HttpResponse:
     messages.info(
         request,
@@ -266,6 +284,7 @@ def password_reset_done(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+@require_safe
 def password_reset_complete(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("Your password was changed. Sign in with it (and your authenticator app)."))
     return redirect("accounts:login")

@@ -10,9 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts import permissions
+from accounts.reauth import recent_auth_required
 from accounts.permissions import Right
 from editorial import publishing
 from editorial.forms.publishing import (
@@ -72,6 +73,7 @@ def _post_page_with(request: HttpRequest, zone: Zone, post: Post, **forms: objec
 
 @login_required
 @require_POST
+@recent_auth_required
 def publication_confirm_published(
     request: HttpRequest, zone_slug: str, post_id: int, publication_id: int
 ) -> HttpResponse:
@@ -95,6 +97,7 @@ def publication_confirm_published(
 
 @login_required
 @require_POST
+@recent_auth_required
 def publication_send_again(request: HttpRequest, zone_slug: str, post_id: int, publication_id: int) -> HttpResponse:
     """Sending again after an unknown outcome may publish twice: only on purpose, with the box ticked."""
     zone, post, publication = _officer_publication(request, zone_slug, post_id, publication_id)
@@ -123,6 +126,7 @@ def publication_send_again(request: HttpRequest, zone_slug: str, post_id: int, p
 
 @login_required
 @require_POST
+@recent_auth_required
 def post_publish_now(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
     zone, post = post_for_user(request.user, zone_slug, post_id)
     if not permissions.has_right(request.user, zone, Right.PUBLISH_POST):
@@ -191,6 +195,7 @@ def _render_channels(
 
 
 @login_required
+@require_safe
 def channels(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = zone_with_right(request.user, zone_slug, Right.PAUSE_PUBLISHING)
     return _render_channels(request, zone)
@@ -214,6 +219,7 @@ def zone_pause(request: HttpRequest, zone_slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@recent_auth_required
 def zone_resume(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = zone_with_right(request.user, zone_slug, Right.PAUSE_PUBLISHING)
     form = ReasonForm(request.POST, prefix="resume", required=False)
@@ -249,6 +255,7 @@ def channel_pause(request: HttpRequest, zone_slug: str, channel_id: int) -> Http
 
 @login_required
 @require_POST
+@recent_auth_required
 def channel_resume(request: HttpRequest, zone_slug: str, channel_id: int) -> HttpResponse:
     zone = zone_with_right(request.user, zone_slug, Right.PAUSE_PUBLISHING)
     channel = _channel(zone, channel_id)

@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import permissions
+from accounts.reauth import recent_auth_required
 from accounts.permissions import Right
 from editorial import services
 from editorial.confidentiality import Finding, findings_payload
@@ -40,6 +41,7 @@ def _post_to_review(user: Any, zone_slug: str, post_id: int) -> tuple[Zone, Post
 
 
 @login_required
+@require_safe
 def review_queue(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = zone_with_right(request.user, zone_slug, Right.REVIEW_POST)
     now = timezone.now()
@@ -103,6 +105,7 @@ def _render_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_auth_required
 def review_post(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
     """GET shows the post as it will be published with the checklist; POST approves it."""
     zone, post = _post_to_review(request.user, zone_slug, post_id)

@@ -231,39 +231,42 @@ def publication_send(*, publication_id: int) -> str:
     """Publish one publication; returns its final status (or "skipped" when someone else has it).
 
     Must run outside a transaction: the claim commits before the network is called, so a crash during the
-    call leaves the row in ``sending`` for the reaper to turn into unknown, never back into queued."""
+    call leaves the row in ``sending`` for the reaper to turn into unknown, never back into queued.
+
+    The usual case takes three statements before the call: the texts to send are read, checked against the
+    approved fingerprint, then claimed by one conditional UPDATE (committed at once, synchronously) that also
+    requires the post to be still approved with that very fingerprint, so an edit or a new approval committed
+    after the read makes the claim fail instead of sending what was read. Anything else (paused, edited, a
+    channel without text) is decided as before: claimed first, then read again inside the claim's transaction."""
     now = timezone.now()
-    with transaction.atomic():
-        # The claim is a conditional update on the row itself: of two deliveries of the same message, one wins.
-        claimed = _claim_queued(publication_id, now)
-        if claimed is None:
-            # Not queued: already sent, being sent by another delivery of the same message, cancelled...
-            return "skipped"
-        post_id, channel_id, attempts = claimed
-        # Read after the claim, so an edit committed before it is seen (and refused by the fingerprint check);
-        # the variants read here are both what is checked and what is sent. One query brings the post, the
-        # channels and their zone with the texts, one more the images.
-        variants = list(
-            PostVariant.objects.filter(post_id=post_id)
-            .select_related("post__zone", "channel__zone")
-            .prefetch_related("media")
-            .order_by("channel_id")
-        )
-        post = variants[0].post if variants else Post.objects.select_related("zone").get(pk=post_id)
-        variant = next((v for v in variants if v.channel_id == channel_id), None)
-        # A channel dropped from the post since approval has no variant to bring it: read it alone.
-        channel = variant.channel if variant else Channel.objects.select_related("zone").get(pk=channel_id)
-        publication = Publication(
-            pk=publication_id, post=post, channel=channel, status=Status.SENDING, attempts=attempts
-        )
-        if post.zone.publishing_paused or channel.status != Channel.Status.ACTIVE:
-            # Paused (or to reconnect) since it was queued: back to waiting in the same transaction, so the claim
-            # never shows and no attempt is counted.
-            _hold_back(publication, channel, now)
-            return Status.PENDING
-        attempt = PublicationAttempt.objects.create(publication=publication, number=attempts, started_at=now)
+    variants, variant, post, channel = _read_for_sending(publication_id)
+    sendable = (
+        variant is not None
+        and _fingerprint_ok(post, variants)
+        and not post.zone.publishing_paused
+        and channel.status == Channel.Status.ACTIVE
+    )
+    if sendable:
+        # The conditional update on the row itself: of two deliveries of the same message, one wins.
+        attempts = _claim_queued(publication_id, now, approved_fingerprint=post.approved_fingerprint)
+        if attempts is None:
+            return "skipped"  # not queued (already sent, another delivery, cancelled), or the post changed
+    else:
+        with transaction.atomic():
+            attempts = _claim_queued(publication_id, now)
+            if attempts is None:
+                return "skipped"
+            variants, variant, post, channel = _read_for_sending(publication_id)
+            if post.zone.publishing_paused or channel.status != Channel.Status.ACTIVE:
+                # Paused (or to reconnect) since it was queued: back to waiting in the same transaction, so the
+                # claim never shows and no attempt is counted.
+                _hold_back(publication_id, channel, now)
+                return Status.PENDING
     # Committed, synchronously (the claim is what makes a crash safe): from here on, a crash leaves "sending"
     # behind, which only a person can settle.
+    publication = Publication(
+        pk=publication_id, post=post, channel=channel, status=Status.SENDING, attempts=attempts, sending_started_at=now
+    )
 
     if not _fingerprint_ok(post, variants):
         outcome = Outcome(
@@ -274,13 +277,11 @@ def publication_send(*, publication_id: int) -> str:
         if post.status != Post.Status.APPROVED:
             # An edit voided the approval while the message waited: expected, not an incident.
             outcome = Outcome(Status.CANCELLED, _("The post changed after its approval: nothing was sent."))
-        return _record(publication, attempt, outcome)
+        return _record(publication, outcome)
 
     if variant is None:
         # The channel was dropped from the post: nothing to send there, and nothing was sent.
-        return _record(
-            publication, attempt, Outcome(Status.CANCELLED, _("The post no longer has a text for this channel."))
-        )
+        return _record(publication, Outcome(Status.CANCELLED, _("The post no longer has a text for this channel.")))
     try:
         result = get_publisher(channel.kind).publish(variant)
     except PublishError as error:
@@ -299,31 +300,64 @@ def publication_send(*, publication_id: int) -> str:
         )
     else:
         outcome = Outcome(Status.PUBLISHED, external_id=result.external_id, url=result.url)
-    return _record(publication, attempt, outcome)
+    return _record(publication, outcome)
 
 
-def _claim_queued(publication_id: int, now: datetime) -> tuple[int, int, int] | None:
-    """``queued -> sending`` with one more attempt; (post id, channel id, attempt number), or None when the row
-    was not queued. UPDATE ... RETURNING: the claim and the read of the row in one round trip."""
+def _read_for_sending(
+    publication_id: int,
+) -> tuple[list[PostVariant], PostVariant | None, Post | None, Channel | None]:
+    """Every text of the publication's post (the fingerprint covers them all) with the post, the channels and
+    their zone in one query, the images in a second; the text of this publication's channel, the post, the
+    channel. Post and channel are None only when there is no such publication."""
+    variants = list(
+        PostVariant.objects.filter(post__publications=publication_id)
+        .annotate(mine=Exists(Publication.objects.filter(pk=publication_id, channel=OuterRef("channel"))))
+        .select_related("post__zone", "channel__zone")
+        .prefetch_related("media")
+        .order_by("channel_id")
+    )
+    variant = next((v for v in variants if v.mine), None)
+    if variant is not None:
+        return variants, variant, variant.post, variant.channel
+    # The channel has no text any more (or there is no such publication): read the row for its post and channel.
+    publication = Publication.objects.select_related("post__zone", "channel__zone").filter(pk=publication_id).first()
+    if publication is None:
+        return variants, None, None, None
+    return variants, None, publication.post, publication.channel
+
+
+def _claim_queued(publication_id: int, now: datetime, *, approved_fingerprint: str | None = None) -> int | None:
+    """``queued -> sending`` with one more attempt; the attempt number, or None when the row was not queued (or,
+    given ``approved_fingerprint``, when its post is no longer approved with that fingerprint).
+
+    One UPDATE ... RETURNING; outside a transaction it is also its own synchronous commit."""
     table = connection.ops.quote_name(Publication._meta.db_table)
+    post_table = connection.ops.quote_name(Post._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The table is the model's; every value is a bound parameter.
-            f"UPDATE {table} SET status = %s, sending_started_at = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608
-            "WHERE id = %s AND status = %s RETURNING post_id, channel_id, attempts",
-            [Status.SENDING.value, stamp, stamp, publication_id, Status.QUEUED.value],
+    sql = (
+        # The tables are the models'; every value is a bound parameter.
+        f"UPDATE {table} SET status = %s, sending_started_at = %s, attempts = attempts + 1, updated_at = %s "  # noqa: S608
+        "WHERE id = %s AND status = %s"
+    )
+    params: list[Any] = [Status.SENDING.value, stamp, stamp, publication_id, Status.QUEUED.value]
+    if approved_fingerprint is not None:
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {post_table} WHERE {post_table}.id = {table}.post_id"  # noqa: S608
+            f" AND {post_table}.status = %s AND {post_table}.approved_fingerprint = %s)"
         )
+        params += [Post.Status.APPROVED.value, approved_fingerprint]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING attempts", params)
         row = cursor.fetchone()
-    return (row[0], row[1], row[2]) if row else None
+    return row[0] if row else None
 
 
-def _hold_back(publication: Publication, channel: Channel, now: datetime) -> None:
+def _hold_back(publication_id: int, channel: Channel, now: datetime) -> None:
     if channel.status == Channel.Status.NEEDS_RECONNECT:
         reason = _("The channel needs reconnecting: nothing was sent.")
     else:
         reason = _("Publishing was paused before sending: nothing was sent.")
-    Publication.objects.filter(pk=publication.pk).update(
+    Publication.objects.filter(pk=publication_id).update(
         status=Status.PENDING,
         next_attempt_at=now,
         last_error=reason,
@@ -359,7 +393,7 @@ _ATTEMPT_OUTCOME = {
 }
 
 
-def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outcome) -> str:
+def _record(publication: Publication, outcome: Outcome) -> str:
     """Write the outcome of an attempt: the attempt row, the publication, the post it completes, alerts, and
     their audit events, in one transaction."""
     now = timezone.now()
@@ -369,9 +403,7 @@ def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outc
         if outcome.status == Status.PUBLISHED:
             # Before the publication changes: see _post_published_if_complete.
             _lock_post(post)
-        PublicationAttempt.objects.filter(pk=attempt.pk).update(
-            finished_at=now, outcome=_ATTEMPT_OUTCOME[outcome.status], error=outcome.error
-        )
+        _write_attempt(publication, outcome.status, outcome.error, now)
         # Each outcome is a new situation: a later stall or failure must alert again (set below when it does).
         changes: dict[str, Any] = {
             "status": outcome.status,
@@ -416,7 +448,7 @@ def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outc
                 data={
                     "post": post.pk,
                     "channel": publication.channel_id,
-                    "attempt": attempt.number,
+                    "attempt": publication.attempts,
                     "fingerprint": post.approved_fingerprint,
                     "external_id": outcome.external_id,
                     "error": outcome.error,
@@ -433,6 +465,26 @@ def _record(publication: Publication, attempt: PublicationAttempt, outcome: Outc
         # Last, so that the chain's global lock is held only for the commit that follows.
         audit_record_many(events)
     return outcome.status
+
+
+def _write_attempt(publication: Publication, status: str, error: str, now: datetime) -> None:
+    """The attempt's row, written with its outcome (a crash during the call leaves none: the reaper writes it).
+    An upsert: a late outcome after the reaper's replaces the reaper's guess."""
+    PublicationAttempt.objects.bulk_create(
+        [
+            PublicationAttempt(
+                publication_id=publication.pk,
+                number=publication.attempts,
+                started_at=publication.sending_started_at or now,
+                finished_at=now,
+                outcome=_ATTEMPT_OUTCOME[status],
+                error=error,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["publication", "number"],
+        update_fields=["finished_at", "outcome", "error"],
+    )
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -537,9 +589,7 @@ def publications_reap(*, now: datetime | None = None) -> ReapReport:
                 != 1
             ):
                 continue
-            PublicationAttempt.objects.filter(publication=publication, finished_at__isnull=True).update(
-                finished_at=now, outcome=PublicationAttempt.Outcome.UNKNOWN, error=reason
-            )
+            _write_attempt(publication, Status.UNKNOWN, reason, now)
             unknown = Entry(
                 action="editorial.publication.unknown",
                 zone=publication.post.zone,

@@ -625,10 +625,10 @@ def test_a_publication_costs_a_fixed_number_of_queries(zone_users, django_assert
     due_now(post)
     publishing.publications_dispatch()
     publication = Publication.objects.get(post=post)
-    # The claim (UPDATE ... RETURNING, the texts with their post, channel and zone, the images, the attempt) and
-    # the outcome (the attempt, the post locked then completed, the publication, two audit events in one
-    # INSERT); PostgreSQL adds its transactions' BEGIN and the outcome's SET LOCAL synchronous_commit.
-    with django_assert_max_num_queries(16 if connection.vendor == "postgresql" else 14):
+    # Before the call: the texts with their post, channels and zone, the images, the claim (UPDATE ... RETURNING
+    # in autocommit). The outcome: the post locked, the attempt, the publication, the post completed, the audit
+    # chain's lock and head, two events in one INSERT. PostgreSQL adds BEGIN and SET LOCAL synchronous_commit.
+    with django_assert_max_num_queries(13 if connection.vendor == "postgresql" else 11):
         assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
     assert actions[-2:] == ["editorial.publication.published", "editorial.post.published"]
@@ -669,21 +669,23 @@ def test_only_waiting_publications_are_claimed_by_the_dispatcher(zone_users, cel
 
 
 class SyncCommitProbe(BasePublisher):
-    """Reads, during the create call, the commit mode the worker's connection is in."""
+    """Notes, during the create call, the commit mode of the worker's connection and how many statements ran."""
 
-    seen: list[str] = []
+    seen: list[tuple[str, bool, int]] = []
 
     def publish(self, variant):
+        statements_before = len(connection.queries_log)
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
-            self.seen.append(cursor.fetchone()[0])
+            self.seen.append((cursor.fetchone()[0], connection.in_atomic_block, statements_before))
         return PublishResult(external_id="id-probe", url="https://example.test/probe")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_only_the_outcome_commits_without_waiting_for_the_disk(postgres, zone_users, settings):
-    """The claim is what makes a crash during the call safe: its commit stays synchronous. The outcome may be
-    lost by a database crash (then the reaper makes it unknown): its commit does not wait for the disk."""
+    """The claim is what makes a crash during the call safe: it is committed, synchronously, before the call.
+    The outcome may be lost by a database crash (then the reaper makes it unknown): its commit does not wait
+    for the disk."""
     post = approved_post(zone_users, channels=("x",))
     due_now(post)
     publishing.publications_dispatch()
@@ -692,14 +694,18 @@ def test_only_the_outcome_commits_without_waiting_for_the_disk(postgres, zone_us
     SyncCommitProbe.seen.clear()
     with CaptureQueriesContext(connection) as queries:
         assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
-    assert SyncCommitProbe.seen == ["on"]  # the claim's transaction is over, and nothing leaked from it
+    [(mode, in_transaction, before_call)] = SyncCommitProbe.seen
+    assert (mode, in_transaction) == ("on", False)  # the claim's commit is over, made with the default
     sql = [q["sql"] for q in queries]
-    first_commit = next(n for n, text in enumerate(sql) if text.upper().startswith("COMMIT"))
-    assert not any("synchronous_commit" in text for text in sql[:first_commit])
-    assert sum("SET LOCAL synchronous_commit = off" in text for text in sql[first_commit:]) == 1
+    claim = [text for text in sql[:before_call] if text.startswith("UPDATE")]
+    assert len(claim) == 1 and "'sending'" in claim[0]  # one statement, in autocommit: its own commit
+    assert not any("synchronous_commit" in text for text in sql[:before_call])
+    assert sum("SET LOCAL synchronous_commit = off" in text for text in sql[before_call:]) == 1
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"  # SET LOCAL ended with the outcome's transaction
+    publication.refresh_from_db()
+    assert publication.status == Status.PUBLISHED and publication.attempt_rows.get().outcome == "published"
 
 
 # --- Many workers and the audit chain, on PostgreSQL ---------------------------------------------------

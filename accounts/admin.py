@@ -126,7 +126,9 @@ class UserAdmin(BaseUserAdmin):
         view = recent_auth_required(super().user_change_password)
         return view(request, id, form_url)
 
-    @admin.action(description=_("Reset two-step verification (lost phone): set up again at next sign-in"))
+    @admin.action(
+        description=_("Reset two-step verification (lost phone): the person sets it up at their next sign-in")
+    )
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet) -> None:
         # The changelist only lists the users this administrator manages; never their own account from here
         # (they would lock themselves out of the admin).

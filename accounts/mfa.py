@@ -29,6 +29,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import permissions
 from accounts.events import security_event
@@ -126,7 +127,11 @@ def _throttled_message(device: Any) -> str | None:
     until = (info or {}).get("locked_until")
     if until is not None:
         seconds = max(1, int((until - timezone.now()).total_seconds()) + 1)
-        return _("Too many wrong codes. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}
+        return ngettext(
+            "Too many wrong codes. Wait %(seconds)s second, then try again.",
+            "Too many wrong codes. Wait %(seconds)s seconds, then try again.",
+            seconds,
+        ) % {"seconds": seconds}
     return _("Too many wrong codes. Wait a moment, then try again.")
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import mfa, permissions
@@ -100,7 +100,13 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 remaining = device.remaining()
                 messages.warning(
                     request,
-                    _("You signed in with a recovery code; %(count)s left. Make new ones on your security page.")
+                    ngettext(
+                        "You signed in with a recovery code; %(count)s code is left. Make new ones on your security "
+                        "page.",
+                        "You signed in with a recovery code; %(count)s codes are left. Make new ones on your "
+                        "security page.",
+                        remaining,
+                    )
                     % {"count": remaining},
                 )
             return HttpResponseRedirect(_safe_next(request, pending.next_url))
@@ -298,9 +304,14 @@ def locked_out(request: HttpRequest, original_response: Any = None, credentials:
         "accounts/login.html",
         {
             "form": LoginForm(request, initial={"username": (credentials or {}).get("username", "")}),
-            "locked_out": _(
-                "Too many failed sign-ins for this account from your address. Sign-in is blocked for %(minutes)s "
-                "minutes; if you forgot your password, use “Forgot your password?”, or ask your administrator."
+            "locked_out": ngettext(
+                "Too many failed sign-ins for this account from your network (IP) address. Sign-in is blocked for "
+                "%(minutes)s minute; if you forgot your password, use “Forgot your password?”, or ask your "
+                "administrator.",
+                "Too many failed sign-ins for this account from your network (IP) address. Sign-in is blocked for "
+                "%(minutes)s minutes; if you forgot your password, use “Forgot your password?”, or ask your "
+                "administrator.",
+                minutes,
             )
             % {"minutes": minutes},
         },

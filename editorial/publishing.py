@@ -680,8 +680,11 @@ def publication_confirm_published(*, actor: Any, publication: Publication, url: 
     from editorial.services import WorkflowError
 
     url = url.strip()
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        parsed = None  # a host in brackets that is not an IPv6 address ("https://[")
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise WorkflowError(_("Paste the address of the published post (it starts with https://)."))
     with transaction.atomic():
         # The post before its publication, the order every writer of both follows (no deadlock with a late

@@ -523,6 +523,20 @@ def test_the_id_is_read_from_the_pasted_link(zone_users, url, expected):
     assert publication.external_id == expected
 
 
+@pytest.mark.parametrize("url", ["https://[", "x.com/PoliceMonsQuevy/status/1", "javascript:alert(1)", "  "])
+def test_a_pasted_link_that_is_not_an_address_is_refused_with_a_message(zone_users, url):
+    post = approved_post(zone_users, channels=("x",))
+    due_now(post)
+    publishing.publications_dispatch()
+    SCRIPT.append(PublishError("Pas de réponse.", kind=ErrorKind.UNKNOWN))
+    send_all(post)
+    with pytest.raises(services.WorkflowError):
+        publishing.publication_confirm_published(
+            actor=zone_users.officer, publication=Publication.objects.get(post=post), url=url
+        )
+    assert Publication.objects.get(post=post).status == Status.UNKNOWN
+
+
 class BarrierPublisher(BasePublisher):
     """Both channels of a post inside their create call at the same moment, then both record at once."""
 
@@ -663,6 +677,22 @@ def test_only_waiting_publications_are_claimed_by_the_dispatcher(zone_users, cel
     claimed = publishing._claim_waiting([gone.pk, Publication.objects.get(post=waiting).pk], timezone.now())
     assert claimed == [Publication.objects.get(post=waiting).pk]
     assert Publication.objects.get(pk=gone.pk).status == Status.CANCELLED
+
+
+def test_texts_read_before_the_post_changed_are_not_claimed(zone_users):
+    """The claim that follows the read requires the post to be still approved with the fingerprint the texts
+    were checked against: texts read before an edit and a new approval are never sent."""
+    post = approved_post(zone_users, channels=("x",))
+    due_now(post)
+    publishing.publications_dispatch()
+    publication = Publication.objects.get(post=post)
+    read_then = post.approved_fingerprint
+    Post.objects.filter(pk=post.pk).update(approved_fingerprint="0" * 64)  # approved again, other texts
+
+    assert publishing._claim_queued(publication.pk, timezone.now(), approved_fingerprint=read_then) is None
+    publication.refresh_from_db()
+    assert publication.status == Status.QUEUED and publication.attempts == 0
+    assert publishing._claim_queued(publication.pk, timezone.now(), approved_fingerprint="0" * 64) == 1
 
 
 # --- The outcome's commit on PostgreSQL ----------------------------------------------------------------

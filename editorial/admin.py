@@ -198,6 +198,9 @@ class ChannelAdminForm(forms.ModelForm):
                 _("This is not valid JSON (line %(line)s, column %(column)s).")
                 % {"line": exc.lineno, "column": exc.colno}
             ) from exc
+        except RecursionError:
+            # Thousands of nested brackets exhaust the parser's stack; credentials are a flat object.
+            value = None
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise forms.ValidationError(_('Give a JSON object of text values, for example {"page_access_token": "…"}.'))
         return value

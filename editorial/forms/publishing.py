@@ -35,8 +35,12 @@ class ConfirmPublishedForm(forms.Form):
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
-        parsed = urlparse(url)
-        if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        try:
+            parsed = urlparse(url)
+        except ValueError:
+            # urlparse refuses a host in brackets that is not an IPv6 address ("https://[").
+            parsed = None
+        if parsed is None or parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
             raise forms.ValidationError(_("Paste the address of the published post (it starts with https://)."))
         return url
 

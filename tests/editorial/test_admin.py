@@ -295,6 +295,8 @@ def test_it_accepts_the_four_x_keys(client, zone_users):
         ('{"api_key": "k"}', Channel.Kind.FACEBOOK, "needs exactly these keys: page_access_token"),
         ('{"page_access_token": "t", "extra": "x"}', Channel.Kind.FACEBOOK, "needs exactly these keys"),
         ('{"page_access_token": "t"}', Channel.Kind.X, "access_token, access_token_secret, api_key, api_secret"),
+        # Found by tests/fuzz: the JSON parser ran out of stack (a server error) on deep nesting.
+        pytest.param("[" * 100_000 + "]" * 100_000, Channel.Kind.FACEBOOK, "Give a JSON object", id="deep-nesting"),
     ],
 )
 def test_it_answers_a_form_error_for_wrong_credentials(client, zone_users, credentials, kind, message):

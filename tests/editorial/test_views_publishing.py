@@ -241,7 +241,18 @@ def test_confirm_published_records_the_link_and_publishes_the_post(en, zone_user
     assert Post.objects.get(pk=post.pk).status == Post.Status.APPROVED
 
 
-@pytest.mark.parametrize("typed", ["javascript:alert(1)", "pas une adresse <b>", "   ", "x" * 600])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "javascript:alert(1)",
+        "pas une adresse <b>",
+        "   ",
+        "x" * 600,
+        # Found by tests/fuzz: urlparse raises on these, which was a server error.
+        "https://[",
+        "https://[x.com]/status/1",
+    ],
+)
 def test_confirm_published_with_a_bad_address_keeps_the_text_and_says_why(en, zone_users, typed):
     post = approved_post(zone_users)
     set_status(post, Status.UNKNOWN)

@@ -91,6 +91,25 @@ def test_an_edit_after_approval_voids_it(zone_users, post):
     assert event.data["voided_status"] == "approved"
 
 
+def test_a_version_put_back_after_its_approval_was_voided_is_approved_again(zone_users, post):
+    """Found by tests/fuzz: the second approval of one version broke the one-approval-per-version constraint (a
+    server error on the review page)."""
+    services.post_submit(actor=zone_users.officer, post=post)
+    first = approve(post, zone_users.director)
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    texts = {v.channel: v.text for v in post.variants.all()}
+    services.post_update(actor=zone_users.officer, post=post, texts={**texts, x: "Autre texte"})
+    services.post_update(actor=zone_users.officer, post=post, texts=texts)  # the officer changes their mind
+    services.post_submit(actor=zone_users.officer, post=post)
+    again = approve(post, zone_users.director)
+    post.refresh_from_db()
+    assert post.status == Post.Status.APPROVED
+    assert post.approved_fingerprint == first.fingerprint == services.post_fingerprint(post=post)
+    assert again == first and Review.objects.filter(post=post, decision=Review.Decision.APPROVE).count() == 1
+    event = AuditEvent.objects.filter(action="editorial.post.approve").latest("pk")
+    assert event.data["approved_before_in_review"] == first.pk
+
+
 @pytest.mark.parametrize("change", ["text", "planned_at", "channel"])
 def test_any_change_to_what_is_published_changes_the_fingerprint(zone_users, post, change):
     before = services.post_fingerprint(post=post)

@@ -474,6 +474,13 @@ MATRIX: dict[str, Entry] = {
         put_delete=                 "405      405      405      405      405      405      405      405",
         to="accounts:login",
     ),
+    # The admin's password page sends to the desk's (which asks for a fresh code), whoever asks and however.
+    "admin_password_change": entry(
+        get=                        "302      302      302      302      302      302      302      302",
+        post=                       "302      302      302      302      302      302      302      302",
+        put_delete=                 "302      302      302      302      302      302      302      302",
+        to="accounts:password_change",
+    ),
     # The admin's sign-in address sends to the desk's two-step sign-in, whoever asks and however.
     "admin_login": entry(
         get=                        "302      302      302      302      302      302      302      302",
@@ -528,12 +535,13 @@ ADMIN_SITE: dict[str, Entry] = {
         put=admin_line("405", "405").replace("admin-login", "to:admin:index"),
         delete=admin_line("405", "405").replace("admin-login", "to:admin:index"),
     ),
-    # A FormView: PUT is handled as POST (an empty form comes back).
-    "admin:password_change": Entry(
-        get=admin_line("200", "200"),
-        post=admin_line("200", "200"),
-        put=admin_line("200", "200"),
-        delete=admin_line("405", "405"),
+    # The admin's own password form is replaced by the desk's, which asks for a fresh code first.
+    "admin:password_change": entry(
+        "302 302 302 302 302 302 302 302",
+        "302 302 302 302 302 302 302 302",
+        "302 302 302 302 302 302 302 302",
+        to="accounts:password_change",
+        shadowed_by="admin_password_change",
     ),
     "admin:password_change_done": admin_entry(("200", "200"), ("405", "405"), ("405", "405")),
     "admin:jsi18n": admin_entry(("200", "200"), ("405", "405"), ("405", "405")),

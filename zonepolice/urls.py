@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts.views import admin_login
 
@@ -13,5 +14,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own URLs: its login form would skip the second step.
     path("admin/login/", admin_login, name="admin_login"),
+    # The desk's own page asks for a fresh code first; the admin's would not.
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="accounts:password_change"),
+        name="admin_password_change",
+    ),
     path("admin/", admin.site.urls),
 ]

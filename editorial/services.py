@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -274,7 +275,9 @@ def _media_apply(
             raise WorkflowError(_("An image was added for a channel the post does not use."))
         if not new.alt_text.strip():
             raise WorkflowError(_("Every image needs its alternative text."))
-        order = variant.media.count()
+        # After the last image, even when earlier ones were removed (counting them would put it before others).
+        last = variant.media.aggregate(last=Max("order"))["last"]
+        order = 0 if last is None else last + 1
         image = _stored_image(new.image)
         # Named after its hash and real type: the name a browser sent may be anything.
         image.name = f"{image.sha256[:32]}.{image.extension}"

@@ -6,7 +6,8 @@ tests/fakes/social.py, with the real X publisher (tweepy) and PostgreSQL.
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/desk_profile, recreated on each
 run). The fake answers at once unless ``--delay`` says otherwise, so what is measured is the task's own cost:
-database round trips, commits, OAuth signing, HTTP. Nothing reaches a real network.
+database round trips, commits, OAuth signing, HTTP. DEBUG is off, as in production, unless ``--debug``. Nothing
+reaches a real network.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds the fake waits before answering")
     parser.add_argument("--profile", type=int, default=0, help="print the cProfile top N (0: no profile)")
     parser.add_argument("--queries", action="store_true", help="print the SQL of one task")
+    parser.add_argument("--debug", action="store_true", help="with DEBUG on (default: off, as in production)")
     args = parser.parse_args()
 
     from tests.fakes.social import FakeSocial
@@ -49,6 +51,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zonepolice.settings")
     sys.path.insert(0, str(ROOT))
     import bench.publishing as bench
+
+    if not args.debug:
+        bench.production_env()
 
     bench.DATABASE_URL = database_url
     bench.recreate_database()

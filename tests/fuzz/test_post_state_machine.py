@@ -137,6 +137,17 @@ class FuzzPublisher(locmem.Publisher):
         return MACHINE.on_create_call(variant, super().publish)
 
 
+def _file_hash(media: VariantMedia) -> str:
+    with media.image.open("rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def _newest_image(post_id: int, channel_id: int) -> Media:
+    """The image just added to a post's text, as stored: the hash of its bytes and its alt text."""
+    media = VariantMedia.objects.filter(variant__post_id=post_id, variant__channel_id=channel_id).latest("pk")
+    return _file_hash(media), media.alt_text
+
+
 def _png(colour: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (2, 2), (colour, 255 - colour, 40)).save(buffer, "PNG")
@@ -151,8 +162,11 @@ texts = st.one_of(
     service_text.filter(str.strip),
     service_text,
 )
+EDIT_KINDS = ["text", "channels", "time", "title", "undo", "add image", "describe image", "remove image"]
 alts = st.sampled_from(["Un radar", "Un radar ", "Le radar", "Travaux sur la N6"])
-minutes = st.integers(5, 600)
+# Planned times from a few minutes to three days ahead, and time passing by a little or by a lot.
+minutes = st.one_of(st.integers(5, 600), st.integers(5, 3 * 24 * 60))
+ahead = st.one_of(st.integers(0, 30), st.integers(0, 4 * 24 * 60))
 
 
 class PostLifecycle(RuleBasedStateMachine):
@@ -231,8 +245,7 @@ class PostLifecycle(RuleBasedStateMachine):
         publication = Publication.objects.get(post_id=variant.post_id, channel_id=variant.channel_id)
         model = self.models[variant.post_id]
         media = tuple(
-            (hashlib.sha256(m.image.open("rb").read()).hexdigest(), m.alt_text)
-            for m in VariantMedia.objects.filter(variant=variant).order_by("order", "pk")
+            (_file_hash(m), m.alt_text) for m in VariantMedia.objects.filter(variant=variant).order_by("order", "pk")
         )
         post_status = Post.objects.filter(pk=variant.post_id).values_list("status", flat=True).get()
         self.calls.append(
@@ -280,9 +293,16 @@ class PostLifecycle(RuleBasedStateMachine):
         planned = data.draw(st.one_of(minutes, minutes, st.none()), label="planned in minutes")
         planned_at = timezone.now() + timedelta(minutes=planned) if planned is not None else None
         post_texts = {channel: data.draw(texts, label=f"text {channel.kind}") for channel in chosen}
+        # Often with an image from the start, so that its alt text and its file take part in most lives.
+        images = [self._image(data, channel) for channel in chosen if data.draw(st.booleans(), label="image")]
         post = self._run(
             lambda: services.post_create(
-                actor=self.officer, zone=self.zone, title="Post", texts=post_texts, planned_at=planned_at
+                actor=self.officer,
+                zone=self.zone,
+                title="Post",
+                texts=post_texts,
+                planned_at=planned_at,
+                media_add=images,
             )
         )
         self._audited("editorial.post.create", post)
@@ -290,7 +310,7 @@ class PostLifecycle(RuleBasedStateMachine):
             pk=post.pk,
             status=PostStatus.DRAFT,
             texts={c.pk: t for c, t in post_texts.items()},
-            media={},
+            media={new.channel.pk: [_newest_image(post.pk, new.channel.pk)] for new in images},
             planned_at=post.planned_at,
         )
         self.models[post.pk] = model
@@ -320,11 +340,33 @@ class PostLifecycle(RuleBasedStateMachine):
             model.status, model.approved = PostStatus.DRAFT, None
         self._check_media_order(model)
 
-    EDITS = ("text", "text", "channels", "time", "title", "add image", "describe image", "remove image", "undo", "undo")
+    # Two rules, so that edits (what voids an approval) are about as frequent as the publishing steps.
+    @rule(post=posts, kind=st.sampled_from(["text", "text", "channels", "time", "title", "undo"]), data=st.data())
+    def edit_texts(self, post: PostModel, kind: str, data: st.DataObject) -> None:
+        self.edit(post, kind, data)
 
-    @rule(post=posts, kind=st.sampled_from(EDITS), data=st.data())
+    @rule(
+        post=posts,
+        kind=st.sampled_from(["add image", "describe image", "describe image", "remove image"]),
+        data=st.data(),
+    )
+    def edit_images(self, post: PostModel, kind: str, data: st.DataObject) -> None:
+        self.edit(post, kind, data)
+
+    @rule(post=posts, kind=st.sampled_from(EDIT_KINDS), data=st.data())
+    def change_after_approval(self, post: PostModel, kind: str, data: st.DataObject) -> None:
+        """The case invariant 2 is about: a post goes through review, then the officer changes something."""
+        self.submit_and_approve(post)
+        self.edit(post, kind, data)
+
+    @rule(post=posts, kind=st.sampled_from(EDIT_KINDS), data=st.data())
+    def revise(self, post: PostModel, kind: str, data: st.DataObject) -> None:
+        """The officer changes an approved (or published, or failed) post and has it approved again."""
+        self.edit(post, kind, data)
+        self.submit_and_approve(post)
+
     def edit(self, post: PostModel, kind: str, data: st.DataObject) -> None:
-        """The officer changes one thing of a post (one rule, so that edits do not crowd out the other steps)."""
+        """The officer changes one thing of a post."""
         if kind == "text":
             channel = data.draw(st.sampled_from([c for c in self.channels if c.pk in post.texts]), label="channel")
             new_text = data.draw(texts, label="text")
@@ -362,12 +404,12 @@ class PostLifecycle(RuleBasedStateMachine):
             self._edit(post, lambda: None, title=data.draw(st.sampled_from(["Titre", "Autre titre"]), label="title"))
         elif kind == "add image":
             channel = data.draw(st.sampled_from([c for c in self.channels if c.pk in post.texts]), label="channel")
-            content = IMAGES[data.draw(st.sampled_from(sorted(IMAGES)), label="image")]
-            alt = data.draw(alts, label="alt text")
-            sha = hashlib.sha256(content).hexdigest()
-            upload = SimpleUploadedFile(f"{sha[:12]}.png", content)
-            new = services.NewMedia(channel=channel, image=upload, alt_text=alt, sha256=sha)
-            self._edit(post, lambda: post.media.setdefault(channel.pk, []).append((sha, alt.strip())), media_add=[new])
+            new = self._image(data, channel)
+
+            def add() -> None:
+                post.media.setdefault(channel.pk, []).append(_newest_image(post.pk, channel.pk))
+
+            self._edit(post, add, media_add=[new])
         else:
             found = self._existing_image(post, data)
             if found is None:
@@ -383,6 +425,12 @@ class PostLifecycle(RuleBasedStateMachine):
 
             self._edit(post, describe, media_alt_texts={media.pk: alt})
 
+    def _image(self, data: st.DataObject, channel: Channel) -> services.NewMedia:
+        """An image for ``channel`` as the form hands it to the services (they store it re-encoded)."""
+        content = IMAGES[data.draw(st.sampled_from(sorted(IMAGES)), label="image")]
+        upload = SimpleUploadedFile("photo.png", content)
+        return services.NewMedia(channel=channel, image=upload, alt_text=data.draw(alts, label="alt text"))
+
     def _existing_image(self, post: PostModel, data: st.DataObject) -> tuple[int, int, VariantMedia] | None:
         with_images = [cid for cid, media in post.media.items() if media]
         if not with_images:
@@ -393,11 +441,13 @@ class PostLifecycle(RuleBasedStateMachine):
         return cid, index, row[index]
 
     def _check_media_order(self, model: PostModel) -> None:
-        # The images of a text are the ones the officer chose, in the order they were added.
+        # The images of a text are the ones the officer chose, in the order they were added, each recorded with
+        # the hash of the very bytes stored (those are what is fingerprinted and sent).
         for cid, media in model.media.items():
             rows = VariantMedia.objects.filter(variant__post_id=model.pk, variant__channel_id=cid)
-            stored = [(m.sha256, m.alt_text) for m in rows.order_by("order", "pk")]
+            stored = [(_file_hash(m), m.alt_text) for m in rows.order_by("order", "pk")]
             assert stored == media, f"images of channel {cid}: stored {stored}, chosen {media}"
+            assert all(m.sha256 == _file_hash(m) for m in rows), "an image recorded with another file's hash"
 
     # Preconditions keep the steps on posts they can act on; the post drawn may still be in another state.
     @precondition(lambda self: self._any(PostStatus.DRAFT))
@@ -486,11 +536,11 @@ class PostLifecycle(RuleBasedStateMachine):
         if done:
             self._audited("editorial.post.publish_now", post)
 
-    @rule(ahead=st.integers(0, 24 * 60))
+    @rule(ahead=ahead)
     def run_dispatcher(self, ahead: int) -> None:
         self._run(lambda: publishing.publications_dispatch(now=timezone.now() + timedelta(minutes=ahead)))
 
-    @rule(ahead=st.integers(0, 24 * 60))
+    @rule(ahead=ahead)
     def beat_and_workers(self, ahead: int) -> None:
         """The dispatcher runs and the workers take every task on its way."""
         self.run_dispatcher(ahead)
@@ -501,6 +551,13 @@ class PostLifecycle(RuleBasedStateMachine):
     @rule(fault=st.sampled_from(Fault))
     def network_will_fail(self, fault: Fault) -> None:
         self.faults.append(fault)
+
+    @precondition(lambda self: self._any(PostStatus.APPROVED))
+    @rule(fault=st.sampled_from(Fault), ahead=ahead)
+    def publish_into_a_failure(self, fault: Fault, ahead: int) -> None:
+        """What is due goes out and the network fails on the first call (in one step: it is the usual incident)."""
+        self.faults.insert(0, fault)
+        self.beat_and_workers(ahead)
 
     def _deliver(self, publication_id: int) -> None:
         try:
@@ -531,7 +588,7 @@ class PostLifecycle(RuleBasedStateMachine):
         self.broker_flushed = True
 
     @precondition(lambda self: bool(self.calls))
-    @rule(ahead=st.integers(0, 24 * 60))
+    @rule(ahead=ahead)
     def run_reaper(self, ahead: int) -> None:
         report = self._run(lambda: publishing.publications_reap(now=timezone.now() + timedelta(minutes=ahead)))
         self.killed -= set(report.unknown)
@@ -620,7 +677,7 @@ class PostLifecycle(RuleBasedStateMachine):
         self.faults.clear()  # the network answers again
         self.broker_flushed = False
         for _round in range(8):
-            later = timezone.now() + timedelta(days=2)  # past every planned time and retry
+            later = timezone.now() + timedelta(days=5)  # past every planned time and retry
             self._run(lambda later=later: publishing.publications_reap(now=later))
             self.killed.clear()
             self._run(lambda later=later: publishing.publications_dispatch(now=later))
@@ -717,5 +774,5 @@ def test_posts_through_random_lives(settings, celery_outbox):
     PostLifecycle.celery_outbox = celery_outbox
     run_state_machine_as_test(
         PostLifecycle,
-        settings=inputs.fuzz_settings(30, stateful_step_count=50),
+        settings=inputs.fuzz_settings(60, stateful_step_count=25),
     )

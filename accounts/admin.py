@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import mfa, permissions
+from accounts.events import security_event
 from accounts.models import Membership, User
 from accounts.reauth import recent_auth_required
 from editorial.admin import ZoneScopedAdmin
@@ -123,8 +125,28 @@ class UserAdmin(BaseUserAdmin):
         return recent_auth_required(super().changelist_view)(request, extra_context)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
-        view = recent_auth_required(super().user_change_password)
-        return view(request, id, form_url)
+        parent = super().user_change_password
+
+        def change(request: HttpRequest, id: str, form_url: str = "") -> Any:
+            response = parent(request, id, form_url)
+            # Django's view saves the password and writes only its own LogEntry: without this, an administrator
+            # could reset someone's second factor and set their password with only the first in the audit log.
+            # A redirect after a POST is its success (a refused form answers 200).
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.filter(pk=unquote(id)).first()
+                security_event(
+                    action="accounts.password.admin_set",
+                    request=request,
+                    user=request.user,
+                    data={
+                        "user": user.pk if user else None,
+                        "username": user.username if user else "",
+                        "usable": bool(user and user.has_usable_password()),
+                    },
+                )
+            return response
+
+        return recent_auth_required(change)(request, id, form_url)
 
     @admin.action(
         description=_("Reset two-step verification (lost phone): the person sets it up at their next sign-in")

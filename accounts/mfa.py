@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import permissions
 from accounts.events import security_event
@@ -48,6 +49,8 @@ LOGIN_AT = "desk_login_at"
 SEEN_AT = "desk_seen_at"
 AUTH_AT = "desk_auth_at"
 NEW_RECOVERY_CODES = "desk_new_recovery_codes"
+# The authenticator being set up in this session (its pk): never one that another session made and showed.
+SETUP_DEVICE = "desk_setup_device"
 
 RECOVERY_CODE_COUNT = 10
 
@@ -187,15 +190,23 @@ def second_factor_verify(request: HttpRequest, *, user: User, code: str, purpose
 # --- Setting up and changing the second factor ------------------------------------------------------------
 
 
-def totp_setup_start(*, user: User) -> TOTPDevice:
-    """An unconfirmed authenticator for the set-up page; the same one while the page is reloaded."""
+def totp_setup_start(request: HttpRequest, *, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the set-up page; the same one while this session reloads the page.
+
+    Bound to the session, not only to the user: otherwise whoever opened the page first (someone who knows the
+    password, or who glanced at an open session) would have seen the key that the real user then scans and
+    confirms, and would know the codes of the account's second factor from then on."""
     recent = timezone.now() - timedelta(seconds=settings.DESK_MFA_PENDING_SECONDS)
-    device = TOTPDevice.objects.filter(user=user, confirmed=False, created_at__gte=recent).order_by("-pk").first()
+    pk = request.session.get(SETUP_DEVICE)
+    device = None
+    if isinstance(pk, int):
+        device = TOTPDevice.objects.filter(pk=pk, user=user, confirmed=False, created_at__gte=recent).first()
     if device is None:
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(
             user=user, name=_("Authenticator app"), confirmed=False, secret=secrets.token_hex(20)
         )
+        request.session[SETUP_DEVICE] = device.pk
     return device
 
 
@@ -228,6 +239,7 @@ def totp_setup_confirm(request: HttpRequest, *, user: User, device: TOTPDevice, 
         raise MfaError(
             _("This code is not the one the app shows. Scan the QR code again, then type the current 6 digits.")
         )
+    request.session.pop(SETUP_DEVICE, None)
     with transaction.atomic():
         replaced = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()[0]
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
@@ -240,9 +252,15 @@ def totp_setup_confirm(request: HttpRequest, *, user: User, device: TOTPDevice, 
 
 
 def recovery_codes_regenerate(request: HttpRequest, *, user: User) -> list[str]:
+    """New recovery codes; the old ones stop working, and so do the sessions they verified (codes someone else saw)
+    except this one: signed in with a recovery code (a lost phone), the user would otherwise be signed out before
+    seeing the new codes, with the old ones gone."""
+    verified_by_codes = isinstance(getattr(request.user, "otp_device", None), RecoveryCodeDevice)
     with transaction.atomic():
         codes = _new_recovery_codes(user)
         security_event(action="accounts.mfa.recovery_codes_regenerated", request=request, user=user)
+    if verified_by_codes:
+        django_otp.login(request, RecoveryCodeDevice.objects.get(user=user))
     return codes
 
 
@@ -254,6 +272,8 @@ def mfa_disable(request: HttpRequest, *, user: User) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         security_event(action="accounts.mfa.disable", request=request, user=user)
+    # A session verified by a device that was removed ends (SessionSecurityMiddleware); not the one that asked.
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
 
 
 def mfa_reset(request: HttpRequest | None, *, actor: User, user: User) -> None:

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import mfa, permissions
 from accounts.events import security_event
@@ -66,7 +67,9 @@ def _is_activity(request: HttpRequest) -> bool:
 class SessionSecurityMiddleware:
     """Ends sessions that are too old or idle, and any session of a user who must use a second factor but was not
     verified by one (their role changed since they signed in, or their authenticator was reset by an
-    administrator). After django-otp's OTPMiddleware, which tells whether a device verified the session."""
+    administrator), and, whatever the role, a session whose verifying device was removed since, and one that does
+    not say when it was signed in. After django-otp's OTPMiddleware, which tells whether a device verified the
+    session."""
 
     # What a user without a session may reach: signing in and out, the language switch.
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -74,20 +77,24 @@ class SessionSecurityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        # Read before request.user is evaluated: OTPMiddleware then drops the key of a device that no longer exists.
+        session = getattr(request, "session", None)
+        had_device = session is not None and DEVICE_ID_SESSION_KEY in session
         if user is not None and user.is_authenticated:
-            ended = self._check(request, user)
+            ended = self._check(request, user, had_device=had_device)
             if ended is not None:
                 return ended
         return self.get_response(request)
 
-    def _check(self, request: HttpRequest, user: Any) -> HttpResponse | None:
+    def _check(self, request: HttpRequest, user: Any, *, had_device: bool) -> HttpResponse | None:
         now = time.time()
         session = request.session
         login_at = session.get(mfa.LOGIN_AT)
         seen_at = session.get(mfa.SEEN_AT)
         if login_at is None:
-            # A session opened before these keys existed: its age starts now.
-            session[mfa.LOGIN_AT] = login_at = now
+            # Every sign-in records its time (mfa.login_complete): a session without it was opened before the
+            # timeouts existed, or some other way. Its age cannot be known, so it cannot be given a new one.
+            return self._end(request, user, "no_sign_in_time", _("Your session has ended. Sign in again."))
         if now - float(login_at) > settings.DESK_SESSION_MAX_SECONDS:
             return self._end(
                 request, user, "absolute", _("Your session has ended (it was open for too long). Sign in again.")
@@ -102,6 +109,15 @@ class SessionSecurityMiddleware:
                 user,
                 "second_factor",
                 _("Your account needs two-step verification. Sign in again to set it up or use it."),
+            )
+        if had_device and not user.is_verified():
+            # The device that verified this session was removed (reset by an administrator, replaced on another
+            # session): whatever the role, the sessions it opened end, as docs/security.md says.
+            return self._end(
+                request,
+                user,
+                "second_factor_removed",
+                _("Your two-step verification was reset or replaced. Sign in again."),
             )
         # Written at most once a minute: a session save per request would cost a query each time.
         if _is_activity(request) and (seen_at is None or now - float(seen_at) > 60):

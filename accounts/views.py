@@ -9,7 +9,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -18,9 +18,10 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import mfa, permissions
+from accounts import mfa, permissions, reauth
 from accounts.events import security_event
 from accounts.forms import CodeForm, LoginForm, SetupCodeForm
 from accounts.models import RecoveryCodeDevice, TOTPDevice
@@ -66,6 +67,11 @@ class LogoutView(auth_views.LogoutView):
 
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin's own login form would skip the second step: it sends to the desk's sign-in instead."""
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        # The admin sends here whoever it refuses; sending a signed-in user on to the sign-in with next=/admin/
+        # would come straight back (the sign-in forwards signed-in users to next): a redirect loop.
+        messages.error(request, _("Your account does not give access to the administration."))
+        return redirect("accounts:login")
     next_url = request.GET.get("next") or reverse("admin:index")
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
@@ -75,6 +81,9 @@ def _restart(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+# Not signed in yet, so SecurityHeadersMiddleware's no-store does not apply: these pages must not be cached either
+# (the set-up page shows the authenticator's key).
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     """Step 2: the code of the authenticator app (or a recovery code)."""
@@ -113,6 +122,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mfa_verify.html", {"form": form, "pending_user": pending.user})
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: between the two steps of a first sign-in, or later from the security page
@@ -135,7 +145,7 @@ def _mfa_setup(request: HttpRequest, pending: mfa.Pending | None) -> HttpRespons
     if pending is not None and mfa.totp_device(user) is not None:
         # Someone who passed the password only cannot replace an existing authenticator.
         return redirect("accounts:mfa_verify")
-    device = mfa.totp_setup_start(user=user)
+    device = mfa.totp_setup_start(request, user=user)
     form = SetupCodeForm(request.POST or None, submit_label=_("Confirm and continue"))
     if request.method == "POST" and form.is_valid():
         try:
@@ -239,9 +249,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        self.request.session.pop(reauth.FAILURES, None)
         security_event(action="accounts.password.change", request=self.request, user=self.request.user)
         messages.success(self.request, _("Your password was changed. Your other sessions have ended."))
         return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        # A wrong current password is a failed proof of identity like a wrong code on the confirmation page:
+        # audited and counted, or someone at an open session could try passwords here without any limit.
+        if form.has_error("old_password", "password_incorrect"):
+            security_event(action="accounts.password.change_failure", request=self.request, user=self.request.user)
+            ended = reauth.failed_confirmation(self.request)
+            if ended is not None:
+                return ended
+        return super().form_invalid(form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

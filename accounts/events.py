@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 
 from editorial.audit import audit_record
 
@@ -27,6 +28,18 @@ def request_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
+def is_reset_link(path: str) -> bool:
+    """A password-reset link: its path holds a token that sets a new password, so it is never logged or carried."""
+    try:
+        return resolve(path).url_name == "password_reset_confirm"
+    except Resolver404:
+        return False
+
+
+def loggable_path(request: HttpRequest) -> str:
+    return "/accounts/password-reset/<token>/" if is_reset_link(request.path_info) else request.path[:200]
+
+
 def client_address(request: HttpRequest | None) -> str:
     return request_address(request) if request is not None else ""
 
@@ -39,6 +52,6 @@ def security_event(
     if request is not None:
         details.setdefault("ip", client_address(request))
         details.setdefault("user_agent", request.headers.get("User-Agent", "")[:200])
-        details.setdefault("path", request.path[:200])
+        details.setdefault("path", loggable_path(request))
     actor = user if getattr(user, "pk", None) else None
     audit_record(action=action, actor=actor, data=details)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import mfa, permissions
-from accounts.events import security_event
+from accounts.events import is_reset_link, security_event
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -129,7 +129,8 @@ class SessionSecurityMiddleware:
         logout(request)
         messages.info(request, message)
         login_url = reverse("accounts:login")
-        target = request.get_full_path() if request.method == "GET" and _is_activity(request) else ""
+        carry = request.method == "GET" and _is_activity(request) and not is_reset_link(request.path_info)
+        target = request.get_full_path() if carry else ""
         url = f"{login_url}?{urlencode({'next': target})}" if target else login_url
         if request.headers.get("HX-Request") == "true":
             # htmx follows a plain redirect inside the page; this header makes it load the sign-in page instead.

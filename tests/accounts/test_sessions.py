@@ -250,3 +250,13 @@ def test_refused_access_is_a_security_event(client, zone_users):
     assert client.get(reverse("editorial:plan", args=[zone_users.zone.slug])).status_code == 403
     event = AuditEvent.objects.get(action="security.permission_denied")
     assert event.actor_id == zone_users.unit_head.pk and event.data["path"].endswith("/plan/")
+
+
+def test_a_reset_link_opened_in_an_ended_session_is_neither_logged_nor_carried(client, zone_users, settings):
+    client.force_login(zone_users.unit_head)
+    age_session(client, SEEN_AT=settings.DESK_SESSION_IDLE_SECONDS + 5)
+    link = reverse("accounts:password_reset_confirm", args=["MQ", "secret-reset-token"])
+    response = client.get(link)
+    assert response.status_code == 302 and "secret-reset-token" not in response.url
+    event = AuditEvent.objects.get(action="accounts.session.ended")
+    assert "secret-reset-token" not in str(event.data)

@@ -6,12 +6,18 @@ from ``FORMS`` (say which role uses it and on which page) or a form of ``FORMS``
 Each fuzz test then reads its form from the page, as a browser would, and posts what Hypothesis makes of each
 field: arbitrary Unicode text, markup, huge strings, numbers, dates and times (the clock changes in Brussels,
 year 1 and 9999, garbage), files (random bytes, truncated images, a PNG declaring 100 000 x 100 000 pixels,
-names with markup), and fields left out, sent twice or added. Whatever is sent:
+names with markup), and fields left out, sent twice or added. Half the examples are instead a person filling the
+form (markup and pasted oddities in plausible values, at most one field typed anyhow), so that forms are also
+accepted and what they saved is shown on the page they lead to. Whatever is sent:
 
 - the answer is never a server error, and a redirect never leaves the site;
-- a refused form answers 200, says what is wrong and shows again what was typed (write-only fields excepted);
+- a refused form answers 200, says what is wrong and shows again what was typed (passwords and write-only
+  fields excepted; a body with none of the form's fields, which no browser sends, may get the blank form);
 - nothing sent comes back as markup: no typed tag unescaped, no event-handler attribute, no inline script, no
   ``javascript:`` link, on the answer or on the page it redirects to.
+
+Pages that only a request shows (the re-authentication page asked before approving after 15 minutes) are not
+crawled: their form posts to the action it interrupts, whose own form is fuzzed here.
 
 Each example runs in a savepoint rolled back at its end, and signs in again: examples never see each other's
 writes (the fixtures are built once per test, before the first example, and only read afterwards).

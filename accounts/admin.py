@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
@@ -32,6 +33,15 @@ def manageable_users(user: Any) -> QuerySet:
     ).distinct()
 
 
+class UserIdAutocomplete(AutocompleteSelect):
+    """Django's autocomplete box looks up the posted ids to draw a refused form again, and a posted "id" that is
+    not a user id (``0.0``, or past 64 bits) made that lookup a server error instead of the form's message."""
+
+    def optgroups(self, name: str, value: list[str], attr: Any = None) -> Any:
+        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
+        return super().optgroups(name, ids, attr)
+
+
 @admin.register(Membership)
 class MembershipAdmin(ZoneScopedAdmin):
     list_display = ["user", "zone", "role", "unit", "is_active"]
@@ -44,6 +54,7 @@ class MembershipAdmin(ZoneScopedAdmin):
             # Only people the zone administrator already manages: otherwise adding a membership would hand
             # them another zone's user (and that user's password).
             kwargs["queryset"] = manageable_users(request.user)
+            kwargs["widget"] = UserIdAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
             return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

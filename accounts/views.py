@@ -94,7 +94,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         return _restart(request)
     if mfa.totp_device(pending.user) is None and not RecoveryCodeDevice.objects.filter(user=pending.user).exists():
         return redirect("accounts:mfa_setup")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device = mfa.second_factor_verify(
@@ -146,7 +146,7 @@ def _mfa_setup(request: HttpRequest, pending: mfa.Pending | None) -> HttpRespons
         # Someone who passed the password only cannot replace an existing authenticator.
         return redirect("accounts:mfa_verify")
     device = mfa.totp_setup_start(request, user=user)
-    form = SetupCodeForm(request.POST or None, submit_label=_("Confirm and continue"))
+    form = SetupCodeForm(request.POST if request.method == "POST" else None, submit_label=_("Confirm and continue"))
     if request.method == "POST" and form.is_valid():
         try:
             codes = mfa.totp_setup_confirm(request, user=user, device=device, code=form.cleaned_data["code"])

@@ -149,11 +149,7 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
                 self.throttling_failure_count = 0
                 self.throttling_failure_timestamp = None
                 return True
-        self.throttle_increment(commit=False)
-        TOTPDevice.objects.filter(pk=self.pk).update(
-            throttling_failure_count=F("throttling_failure_count") + 1,
-            throttling_failure_timestamp=self.throttling_failure_timestamp,
-        )
+        _count_failure(self)
         return False
 
     def code_at(self, moment: float) -> str:
@@ -218,12 +214,18 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
                         throttling_failure_count=0, throttling_failure_timestamp=None
                     )
                     return True
-        self.throttle_increment(commit=False)
-        RecoveryCodeDevice.objects.filter(pk=self.pk).update(
-            throttling_failure_count=F("throttling_failure_count") + 1,
-            throttling_failure_timestamp=self.throttling_failure_timestamp,
-        )
+        _count_failure(self)
         return False
+
+
+def _count_failure(device: ThrottlingMixin) -> None:
+    """One more wrong code: counted in the database with an F() expression, so that wrong codes sent in parallel
+    all count (django-otp's throttle_increment saves the whole row, and the last save would win)."""
+    device.throttle_increment(commit=False)
+    type(device).objects.filter(pk=device.pk).update(
+        throttling_failure_count=F("throttling_failure_count") + 1,
+        throttling_failure_timestamp=device.throttling_failure_timestamp,
+    )
 
 
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper

@@ -90,3 +90,12 @@ def totp_code(user: User) -> str:
     step = max(current, device.last_t + 1)
     assert step <= current + device.tolerance, "no unused code left in this 30-second window"
     return device.code_at(step * device.step)
+
+
+def with_authenticator(user: User):
+    """A confirmed authenticator app for ``user``, with a random key."""
+    import secrets
+
+    from accounts.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="app", confirmed=True, secret=secrets.token_hex(20))

@@ -4,7 +4,6 @@ was found, and fails when its fix is removed."""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 import pytest
@@ -21,7 +20,7 @@ from accounts.models import RecoveryCodeDevice, TOTPDevice
 from accounts.reauth import recent_auth_required
 from editorial.models import AuditEvent, Channel
 from tests.conftest import DeskClient
-from tests.factories import PASSWORD, totp_code
+from tests.factories import PASSWORD, totp_code, with_authenticator
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +32,6 @@ SECURITY = reverse("accounts:security")
 
 def dashboard(zone) -> str:
     return reverse("editorial:zone_dashboard", args=[zone.slug])
-
-
-def with_app(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="app", confirmed=True, secret=secrets.token_hex(20))
 
 
 def password_step(client, user):
@@ -66,7 +61,7 @@ def test_new_recovery_codes_after_signing_in_with_one_keep_the_session_and_are_s
     very next request (the page showing the new codes) ended the session: the new codes were never shown and the
     old ones were gone. Someone who lost their phone was then locked out for good."""
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     old = mfa._new_recovery_codes(officer)
     password_step(client, officer)
     assert client.post(VERIFY, {"code": old[0]}).status_code == 302
@@ -87,7 +82,7 @@ def test_new_recovery_codes_after_signing_in_with_one_keep_the_session_and_are_s
 def test_new_recovery_codes_still_end_the_other_sessions_verified_by_the_old_ones(client, zone_users):
     """Making new codes because the old ones were seen must close a session someone opened with one of them."""
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     old = mfa._new_recovery_codes(officer)
     thief = DeskClient()
     password_step(thief, officer)
@@ -137,7 +132,7 @@ def test_the_first_set_up_page_is_not_kept_in_a_cache(client, zone_users):
     page = client.get(SETUP)
     assert page.status_code == 200
     assert "no-store" in page.get("Cache-Control", "")
-    with_app(zone_users.officer)
+    with_authenticator(zone_users.officer)
     other = DeskClient()
     password_step(other, zone_users.officer)
     assert "no-store" in other.get(VERIFY).get("Cache-Control", "")
@@ -219,7 +214,7 @@ def test_a_file_is_not_silently_dropped_by_the_confirmation(zone_users):
         return HttpResponse("ran")
 
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     photo = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
     asked = upload(_request_with(officer, {"caption": "x"}, {"photo": photo}))
     assert asked.status_code == 200 and b"desk_reauth_code" in asked.content
@@ -295,7 +290,7 @@ def test_resetting_an_optional_second_factor_ends_the_sessions_it_verified(clien
     """Before: only roles that require a second factor were signed out when an administrator reset it ("lost
     phone"); a unit head who used one stayed signed in, unlike what docs/security.md says."""
     unit_head = zone_users.unit_head
-    device = with_app(unit_head)
+    device = with_authenticator(unit_head)
     client.force_login(unit_head)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
@@ -307,7 +302,7 @@ def test_resetting_an_optional_second_factor_ends_the_sessions_it_verified(clien
 
 def test_turning_ones_own_second_factor_off_keeps_the_session(client, zone_users):
     unit_head = zone_users.unit_head
-    device = with_app(unit_head)
+    device = with_authenticator(unit_head)
     client.force_login(unit_head)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import RecoveryCode, TOTPDevice
 from editorial.models import AuditEvent
-from tests.factories import PASSWORD, make_member, make_zone, totp_code
+from tests.factories import PASSWORD, make_member, make_zone, totp_code, with_authenticator
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +28,6 @@ def dashboard(zone) -> str:
     return reverse("editorial:zone_dashboard", args=[zone.slug])
 
 
-def with_app(user) -> TOTPDevice:
-    import secrets
-
-    return TOTPDevice.objects.create(user=user, name="app", confirmed=True, secret=secrets.token_hex(20))
-
-
 def password_step(client, user, **extra):
     return client.post(LOGIN + extra.pop("query", ""), {"username": user.username, "password": PASSWORD, **extra})
 
@@ -41,7 +35,7 @@ def password_step(client, user, **extra):
 @pytest.mark.parametrize("role", ["officer", "director", "admin"])
 def test_a_password_alone_opens_no_page(client, zone_users, role):
     user = getattr(zone_users, role)
-    with_app(user)
+    with_authenticator(user)
     response = password_step(client, user)
     assert response.status_code == 302 and response.url == VERIFY
     # Between the two steps the user is nobody: every page sends back to the sign-in.
@@ -54,7 +48,7 @@ def test_a_password_alone_opens_no_page(client, zone_users, role):
 
 def test_the_code_completes_the_sign_in_with_a_new_session_id(client, zone_users):
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     password_step(client, officer, query=f"?next={dashboard(zone_users.zone)}")
     between = client.cookies["sessionid"].value
     response = client.post(VERIFY, {"code": totp_code(officer)})
@@ -67,7 +61,7 @@ def test_the_code_completes_the_sign_in_with_a_new_session_id(client, zone_users
 
 def test_a_code_works_once(client, zone_users):
     officer = zone_users.officer
-    device = with_app(officer)
+    device = with_authenticator(officer)
     code = device.code_at(time.time())
     password_step(client, officer)
     assert client.post(VERIFY, {"code": code}).status_code == 302
@@ -81,7 +75,7 @@ def test_a_code_works_once(client, zone_users):
 
 
 def test_two_requests_racing_with_the_same_code_cannot_both_win(zone_users):
-    device = with_app(zone_users.officer)
+    device = with_authenticator(zone_users.officer)
     code = device.code_at(time.time())
     first = TOTPDevice.objects.get(pk=device.pk)
     second = TOTPDevice.objects.get(pk=device.pk)  # loaded before the first one is accepted
@@ -91,7 +85,7 @@ def test_two_requests_racing_with_the_same_code_cannot_both_win(zone_users):
 
 def test_wrong_codes_slow_the_next_attempt_down(client, zone_users):
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     password_step(client, officer)
     for _ in range(3):
         client.post(VERIFY, {"code": "000000"})
@@ -103,7 +97,7 @@ def test_wrong_codes_slow_the_next_attempt_down(client, zone_users):
 
 def test_a_recovery_code_signs_in_once(client, zone_users):
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     from accounts import mfa
 
     codes = mfa._new_recovery_codes(officer)
@@ -129,7 +123,7 @@ def test_recovery_codes_are_stored_hashed(zone_users):
 
 
 def test_the_secret_is_encrypted_at_rest(zone_users):
-    device = with_app(zone_users.officer)
+    device = with_authenticator(zone_users.officer)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT secret FROM {TOTPDevice._meta.db_table} WHERE id = %s", [device.pk])
         raw = cursor.fetchone()[0]
@@ -176,7 +170,7 @@ def test_a_first_sign_in_sets_up_the_app_before_any_page(client, zone_users):
 
 def test_someone_with_the_password_cannot_replace_an_existing_app(client, zone_users):
     officer = zone_users.officer
-    device = with_app(officer)
+    device = with_authenticator(officer)
     password_step(client, officer)
     assert client.get(SETUP).url == VERIFY
     assert client.post(SETUP, {"code": "123456"}).url == VERIFY
@@ -219,7 +213,7 @@ def test_a_reset_administrator_sets_the_app_up_again(client, zone_users):
     from accounts import mfa
 
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     client.force_login(officer)
     assert client.get(dashboard(zone_users.zone)).status_code == 200
     mfa.mfa_reset(None, actor=zone_users.admin, user=officer)
@@ -231,7 +225,7 @@ def test_a_reset_administrator_sets_the_app_up_again(client, zone_users):
 
 def test_password_reset_never_skips_the_second_step(client, zone_users):
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     response = client.post(reverse("accounts:password_reset"), {"email": officer.email})
     assert response.status_code == 302
     link = re.search(r"https?://[^/]+(/accounts/password-reset/[^\s]+/)", mail.outbox[0].body).group(1)
@@ -249,7 +243,7 @@ def test_password_reset_never_skips_the_second_step(client, zone_users):
 
 def test_the_pending_step_expires(client, zone_users, settings):
     officer = zone_users.officer
-    with_app(officer)
+    with_authenticator(officer)
     password_step(client, officer)
     session = client.session
     from accounts import mfa
@@ -280,7 +274,7 @@ def test_the_demo_code_command_prints_a_working_code(zone_users, settings, capsy
     from django.core.management import call_command
 
     settings.DEBUG = True
-    device = with_app(zone_users.officer)
+    device = with_authenticator(zone_users.officer)
     call_command("mfa_code", zone_users.officer.username)
     code = capsys.readouterr().out.split()[0]
     assert TOTPDevice.objects.get(pk=device.pk).verify_token(code)

@@ -20,16 +20,19 @@ Every state change writes an AuditEvent; alerts are logged, audited and e-mailed
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +40,21 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import notifications
 from editorial.audit import Entry, audit_record, audit_record_many
-from editorial.models import Channel, Item, Post, PostVariant, Publication, PublicationAttempt, Zone
+from editorial.models import (
+    Channel,
+    Item,
+    Post,
+    PostVariant,
+    Publication,
+    PublicationAttempt,
+    VariantMedia,
+    Zone,
+)
 from editorial.publishers import PublishError, get_publisher
 from editorial.publishers.base import ErrorKind
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +248,7 @@ def publication_send(*, publication_id: int) -> str:
     Must run outside a transaction: the claim commits before the network is called, so a crash during the
     call leaves the row in ``sending`` for the reaper to turn into unknown, never back into queued.
 
-    The usual case takes three statements before the call: the texts to send are read, checked against the
+    The usual case takes two statements before the call: the texts to send are read, checked against the
     approved fingerprint, then claimed by one conditional UPDATE (committed at once, synchronously) that also
     requires the post to be still approved with that very fingerprint, so an edit or a new approval committed
     after the read makes the claim fail instead of sending what was read. Anything else (paused, edited, a
@@ -268,7 +283,8 @@ def publication_send(*, publication_id: int) -> str:
         pk=publication_id, post=post, channel=channel, status=Status.SENDING, attempts=attempts, sending_started_at=now
     )
 
-    if not _fingerprint_ok(post, variants):
+    # Sendable: these very texts were checked before the claim.
+    if not sendable and not _fingerprint_ok(post, variants):
         outcome = Outcome(
             Status.FAILED,
             _("The post is not the version that was approved: nothing was sent. It needs a new review."),
@@ -303,27 +319,105 @@ def publication_send(*, publication_id: int) -> str:
     return _record(publication, outcome)
 
 
+# --- The publish task's statements, written out ----------------------------------------------------------
+# Sending one publication is the throughput ceiling (docs/performance.md, issue 4), and most of its CPU time went
+# into Django building its ORM statements. The statements of a usual publication (the read, the claim, the
+# outcome) are therefore plain SQL, with the models' own table names and every value bound; rows become model
+# instances through the fields' converters, as the ORM makes them. The rest of this module stays ORM.
+
+
+class _Columns:
+    """A model's columns in a raw SELECT (its table not aliased), and the instance made from a row's slice of
+    them, converted as the ORM converts them on this connection (SQLite gives datetimes as text and booleans as
+    integers; an encrypted field is decrypted)."""
+
+    def __init__(self, model: type[models.Model], db: BaseDatabaseWrapper) -> None:
+        self.model, self.db = model, db
+        self.fields = model._meta.concrete_fields
+        self.attnames = [f.attname for f in self.fields]
+        table = db.ops.quote_name(model._meta.db_table)
+        self.sql = ", ".join(f"{table}.{db.ops.quote_name(f.column)}" for f in self.fields)
+        self.converters = []
+        for n, column in enumerate(f.cached_col for f in self.fields):
+            if functions := db.ops.get_db_converters(column) + column.get_db_converters(db):
+                self.converters.append((n, column, functions))
+
+    def instance(self, values: Sequence[Any]) -> Any:
+        values = list(values)
+        for n, column, functions in self.converters:
+            for convert in functions:
+                values[n] = convert(values[n], column, self.db)
+        return self.model.from_db(self.db.alias, self.attnames, values)
+
+
+@functools.lru_cache(maxsize=16)
+def _sending_query(db: BaseDatabaseWrapper) -> tuple[str, list[tuple[_Columns, slice]]]:
+    """Every text of a publication's post with their channels, images, the post and its zone: one row per image
+    (or per text without one), texts in channel order, images in their order; the last column says whether the
+    row's text is the publication's own. The tables with the slice of a row that each fills. Made once per
+    connection (each thread has its own)."""
+    tables = [_Columns(model, db) for model in (Post, Zone, PostVariant, Channel, VariantMedia)]
+    ends = list(itertools.accumulate(len(table.fields) for table in tables))
+    parts = [(table, slice(end - len(table.fields), end)) for table, end in zip(tables, ends, strict=True)]
+    publication, post, zone, variant, channel, media = (
+        db.ops.quote_name(model._meta.db_table)
+        for model in (Publication, Post, Zone, PostVariant, Channel, VariantMedia)
+    )
+    sql = (
+        f"SELECT {', '.join(table.sql for table in tables)}, {variant}.channel_id = {publication}.channel_id "  # noqa: S608 - values are bound
+        f"FROM {publication} JOIN {post} ON {post}.id = {publication}.post_id "
+        f"JOIN {zone} ON {zone}.id = {post}.zone_id JOIN {variant} ON {variant}.post_id = {post}.id "
+        f"JOIN {channel} ON {channel}.id = {variant}.channel_id LEFT JOIN {media} ON {media}.variant_id = {variant}.id "
+        f"WHERE {publication}.id = %s "
+        f"ORDER BY {variant}.channel_id, {media}.{db.ops.quote_name('order')}, {media}.id"
+    )
+    return sql, parts
+
+
 def _read_for_sending(
     publication_id: int,
 ) -> tuple[list[PostVariant], PostVariant | None, Post | None, Channel | None]:
-    """Every text of the publication's post (the fingerprint covers them all) with the post, the channels and
-    their zone in one query, the images in a second; the text of this publication's channel, the post, the
-    channel. Post and channel are None only when there is no such publication."""
-    variants = list(
-        PostVariant.objects.filter(post__publications=publication_id)
-        .annotate(mine=Exists(Publication.objects.filter(pk=publication_id, channel=OuterRef("channel"))))
-        .select_related("post__zone", "channel__zone")
-        .prefetch_related("media")
-        .order_by("channel_id")
-    )
-    variant = next((v for v in variants if v.mine), None)
-    if variant is not None:
-        return variants, variant, variant.post, variant.channel
+    """Every text of the publication's post (the fingerprint covers them all) with their channels and images, the
+    post and its zone, in one statement; the text of this publication's channel, the post, the channel. Post and
+    channel are None only when there is no such publication."""
+    sql, parts = _sending_query(connections[DEFAULT_DB_ALIAS])
+    (posts, post_part), (zones, zone_part), (texts, text_part), (channels, channel_part), (images, image_part) = parts
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [publication_id])
+        rows = cursor.fetchall()
+    post = zone = mine = None
+    variants: dict[int, PostVariant] = {}
+    media: dict[int, list[VariantMedia]] = {}
+    for row in rows:
+        if post is None:
+            post, zone = posts.instance(row[post_part]), zones.instance(row[zone_part])
+            post.zone = zone
+        variant = variants.get(row[text_part][0])
+        if variant is None:
+            variant = texts.instance(row[text_part])
+            variant.post, variant.channel = post, channels.instance(row[channel_part])
+            if variant.channel.zone_id == zone.pk:
+                variant.channel.zone = zone
+            variants[variant.pk], media[variant.pk] = variant, []
+            if row[-1]:
+                mine = variant
+        if row[image_part][0] is not None:
+            image = images.instance(row[image_part])
+            image.variant = variant
+            media[variant.pk].append(image)
+    for variant in variants.values():
+        # As prefetch_related("media") leaves it: variant.media.all() runs no query.
+        prefetched = VariantMedia.objects.all()
+        prefetched._result_cache, prefetched._prefetch_done = media[variant.pk], True
+        variant._prefetched_objects_cache = {"media": prefetched}
+    texts_read = list(variants.values())
+    if mine is not None:
+        return texts_read, mine, post, mine.channel
     # The channel has no text any more (or there is no such publication): read the row for its post and channel.
     publication = Publication.objects.select_related("post__zone", "channel__zone").filter(pk=publication_id).first()
     if publication is None:
-        return variants, None, None, None
-    return variants, None, publication.post, publication.channel
+        return texts_read, None, None, None
+    return texts_read, None, publication.post, publication.channel
 
 
 def _claim_queued(publication_id: int, now: datetime, *, approved_fingerprint: str | None = None) -> int | None:
@@ -432,8 +526,7 @@ def _record(publication: Publication, outcome: Outcome) -> str:
             changes.update(external_id=outcome.external_id, external_url=outcome.url, published_at=now, last_error="")
         # A late success also settles a row the reaper had already called unknown: it is proof.
         from_states = [Status.SENDING, Status.UNKNOWN] if outcome.status == Status.PUBLISHED else [Status.SENDING]
-        updated = Publication.objects.filter(pk=publication.pk, status__in=from_states).update(**changes)
-        if updated != 1:
+        if _update_publication(publication.pk, changes, from_states=from_states) != 1:
             logger.warning(
                 "publication %s changed state while sending; outcome %s kept in the attempt only",
                 publication.pk,
@@ -467,23 +560,47 @@ def _record(publication: Publication, outcome: Outcome) -> str:
     return outcome.status
 
 
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _execute(sql: str, params: Sequence[Any]) -> int:
+    """Run one statement of the publish task (plain SQL, see _Columns); the number of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _update_publication(publication_id: int, changes: dict[str, Any], *, from_states: Sequence[str]) -> int:
+    """Set ``changes`` (field name -> value, prepared by each field as the ORM does) on the publication if its
+    status is one of ``from_states``; the number of rows changed (0 or 1)."""
+    fields = [Publication._meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    values = [f.get_db_prep_save(value, connection) for f, value in zip(fields, changes.values(), strict=True)]
+    return _execute(
+        f"UPDATE {_table(Publication)} SET {assignments} "  # noqa: S608 - values are bound
+        f"WHERE id = %s AND status IN ({', '.join(['%s'] * len(from_states))})",
+        [*values, publication_id, *from_states],
+    )
+
+
 def _write_attempt(publication: Publication, status: str, error: str, now: datetime) -> None:
     """The attempt's row, written with its outcome (a crash during the call leaves none: the reaper writes it).
     An upsert: a late outcome after the reaper's replaces the reaper's guess."""
-    PublicationAttempt.objects.bulk_create(
+    stamp = connection.ops.adapt_datetimefield_value
+    _execute(
+        f"INSERT INTO {_table(PublicationAttempt)} "  # noqa: S608 - values are bound
+        "(publication_id, number, started_at, finished_at, outcome, error) VALUES (%s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (publication_id, number) "
+        "DO UPDATE SET finished_at = excluded.finished_at, outcome = excluded.outcome, error = excluded.error",
         [
-            PublicationAttempt(
-                publication_id=publication.pk,
-                number=publication.attempts,
-                started_at=publication.sending_started_at or now,
-                finished_at=now,
-                outcome=_ATTEMPT_OUTCOME[status],
-                error=error,
-            )
+            publication.pk,
+            publication.attempts,
+            stamp(publication.sending_started_at or now),
+            stamp(now),
+            _ATTEMPT_OUTCOME[status],
+            str(error),
         ],
-        update_conflicts=True,
-        unique_fields=["publication", "number"],
-        update_fields=["finished_at", "outcome", "error"],
     )
 
 
@@ -499,7 +616,9 @@ def _commit_without_waiting_for_disk() -> None:
 
 
 def _lock_post(post: Post) -> None:
-    Post.objects.select_for_update().filter(pk=post.pk).values_list("pk", flat=True).first()
+    # SQLite has no FOR UPDATE: its transactions take the database's write lock when they begin (settings).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    _execute(f"SELECT id FROM {_table(Post)} WHERE id = %s{lock}", [post.pk])  # noqa: S608 - values are bound
 
 
 def _channel_needs_reconnect(channel: Channel, reason: str) -> Entry:
@@ -520,14 +639,13 @@ def _post_published_if_complete(post: Post, *, locked: bool = False) -> list[Ent
     the second waits and then sees the first's commit."""
     if not locked:
         _lock_post(post)
-    remaining = Publication.objects.filter(post=OuterRef("pk")).exclude(status__in=[Status.PUBLISHED, Status.CANCELLED])
     # One statement: the check and the change, on the locked row.
-    if (
-        Post.objects.filter(pk=post.pk, status=Post.Status.APPROVED)
-        .filter(~Exists(remaining))
-        .update(status=Post.Status.PUBLISHED)
-        != 1
-    ):
+    completed = _execute(
+        f"UPDATE {_table(Post)} SET status = %s WHERE id = %s AND status = %s "  # noqa: S608 - values are bound
+        f"AND NOT EXISTS (SELECT 1 FROM {_table(Publication)} WHERE post_id = %s AND status NOT IN (%s, %s))",
+        [Post.Status.PUBLISHED, post.pk, Post.Status.APPROVED, post.pk, Status.PUBLISHED, Status.CANCELLED],
+    )
+    if completed != 1:
         return []
     if post.item_id is not None:
         Item.objects.filter(pk=post.item_id).exclude(status=Item.Status.PUBLISHED).update(

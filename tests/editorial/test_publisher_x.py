@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
+import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
@@ -57,7 +58,8 @@ def png_bytes(color: str) -> bytes:
 
 
 def variant_for(channel: Channel, text: str = TEXT, images: tuple[tuple[str, str], ...] = ()) -> PostVariant:
-    """The channel's variant of a new post, with ``images`` as (colour, alt text), loaded like the pipeline does."""
+    """The channel's variant of a new post, with ``images`` as (colour, alt text), with its channel and images
+    loaded, as the pipeline hands it to a publisher."""
     post = make_post(channel.zone, make_user())
     variant = post.variants.get(channel=channel)
     variant.text = text
@@ -220,6 +222,51 @@ def test_a_worker_process_does_not_use_its_parents_connections(fake, channel, mo
     assert x._connect(channel)[1] is not parents
     first, second = fake.received("tweets")
     assert first.peer != second.peer
+
+
+@pytest.fixture
+def no_proxy_in_environment(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+def test_a_proxy_set_in_the_environment_carries_the_calls(fake, channel, no_proxy_in_environment):
+    """The session reads the environment once per host instead of on every request: what it reads still
+    applies. Nothing listens at the API's address; the fake, as the proxy, receives the call."""
+    no_proxy_in_environment.setenv("HTTP_PROXY", fake.url)
+    x = publisher(closed_port_url())
+
+    for text in ("Premier message", "Deuxième message"):
+        x.publish(variant_for(channel, text=text))
+
+    assert [received.json()["text"] for received in fake.received("tweets")] == ["Premier message", "Deuxième message"]
+
+
+def test_no_proxy_in_the_environment_is_honoured(fake, channel, no_proxy_in_environment):
+    no_proxy_in_environment.setenv("HTTP_PROXY", fake.url)
+    no_proxy_in_environment.setenv("NO_PROXY", "127.0.0.1")
+
+    error = publish_error(publisher(closed_port_url()), variant_for(channel))
+
+    assert error.kind == ErrorKind.RETRY  # straight to the API's address, where nothing listens
+    assert fake.received() == []
+
+
+def test_the_environment_is_read_for_each_host_of_a_session(fake, no_proxy_in_environment):
+    no_proxy_in_environment.setenv("HTTP_PROXY", fake.url)
+    no_proxy_in_environment.setenv("NO_PROXY", "127.0.0.1")
+    session = base.ApiSession(rewrite={}, connect_timeout=2, read_timeout=5)
+    nowhere = closed_port_url()
+
+    with pytest.raises(requests.ConnectionError):
+        session.get(f"{nowhere}/2/users/me")  # in NO_PROXY: straight there, refused
+    session.get(f"{nowhere.replace('127.0.0.1', 'localhost')}/2/users/me")  # not in NO_PROXY: the proxy
+
+    assert [(received.path, received.headers["host"]) for received in fake.received()] == [
+        ("/2/users/me", nowhere.replace("http://127.0.0.1", "localhost"))
+    ]
 
 
 def test_images_are_uploaded_with_their_alt_text_then_attached(fake, channel):

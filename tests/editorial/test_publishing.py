@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from PIL import Image
 
 from editorial import publishing, services
 from editorial.audit import verify_audit_chain
 from editorial.models import AuditEvent, Channel, Item, Post, PostVariant, Publication, PublicationAttempt
 from editorial.publishers import PublishError, PublishResult
-from editorial.publishers.base import BasePublisher, ErrorKind
+from editorial.publishers.base import BasePublisher, ErrorKind, read_image
 from tests.factories import make_item, make_post, submit_and_approve
 
 Status = Publication.Status
@@ -24,11 +28,14 @@ Status = Publication.Status
 # it received. Module level, like locmem's outbox, because the pipeline builds a new publisher per call.
 SCRIPT: list[Exception | None] = []
 CALLS: list[tuple[int, str]] = []
+# The images of each call, as (content hash, alt text) in the order sent.
+IMAGES: list[list[tuple[str, str]]] = []
 
 
 class ScriptedPublisher(BasePublisher):
     def publish(self, variant):
         CALLS.append((variant.channel_id, variant.text))
+        IMAGES.append([(hashlib.sha256(read_image(m)[1]).hexdigest(), m.alt_text) for m in variant.media.all()])
         step = SCRIPT.pop(0) if SCRIPT else None
         if step is not None:
             raise step
@@ -45,6 +52,7 @@ class ScriptedPublisher(BasePublisher):
 def scripted(settings):
     SCRIPT.clear()
     CALLS.clear()
+    IMAGES.clear()
     backend = {"BACKEND": f"{__name__}.ScriptedPublisher", "OPTIONS": {}}
     settings.PUBLISHERS = {"x": backend, "facebook": backend}
     settings.PUBLISH_MAX_ATTEMPTS = 3
@@ -52,11 +60,22 @@ def scripted(settings):
     SCRIPT.clear()
 
 
-def approved_post(zone_users, *, planned_at=None, item=None, channels=("x", "facebook")):
+def png(colour: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    return SimpleUploadedFile(f"{colour}.png", buffer.getvalue(), content_type="image/png")
+
+
+def approved_post(zone_users, *, planned_at=None, item=None, channels=("x", "facebook"), images=None):
+    """``images``: channel kind -> (colour, alt text) of each image, in order."""
     post = make_post(
         zone_users.zone, zone_users.officer, planned_at=planned_at or timezone.now() + timedelta(minutes=10), item=item
     )
     post.variants.exclude(channel__kind__in=channels).delete()
+    for kind, added in (images or {}).items():
+        channel = Channel.objects.get(zone=zone_users.zone, kind=kind)
+        media = [services.NewMedia(channel=channel, image=png(colour), alt_text=alt) for colour, alt in added]
+        post = services.post_update(actor=zone_users.officer, post=post, media_add=media)
     post = submit_and_approve(post, zone_users.officer, zone_users.director)
     post.refresh_from_db()
     return post
@@ -632,20 +651,48 @@ def test_a_publication_late_again_after_a_retry_alerts_again(zone_users, django_
 
 def test_a_publication_costs_a_fixed_number_of_queries(zone_users, django_assert_max_num_queries):
     """The publish task's database work is the throughput ceiling (docs/performance.md): keep it from growing.
-    The bound holds whatever the number of images, comments or reviews of the post."""
-    post = approved_post(zone_users, channels=("x",))
+    The bound holds whatever the number of channels, images, comments or reviews of the post."""
+    images = {"x": [("red", "Un radar"), ("blue", "Deux policiers")], "facebook": [("green", "Le panneau")]}
+    post = approved_post(zone_users, images=images)
     for n in range(5):
         services.comment_add(actor=zone_users.officer, post=post, body=f"Commentaire {n}")
     due_now(post)
     publishing.publications_dispatch()
-    publication = Publication.objects.get(post=post)
-    # Before the call: the texts with their post, channels and zone, the images, the claim (UPDATE ... RETURNING
-    # in autocommit). The outcome: the post locked, the attempt, the publication, the post completed, the audit
-    # chain's lock and head, two events in one INSERT. PostgreSQL adds BEGIN and SET LOCAL synchronous_commit.
-    with django_assert_max_num_queries(13 if connection.vendor == "postgresql" else 11):
+    publication = Publication.objects.get(post=post, channel__kind="x")
+    # Before the call: the texts with their images, channels, post and zone (one statement), the claim (UPDATE
+    # ... RETURNING in autocommit). The outcome: the post locked, the attempt, the publication, the post
+    # completed (not yet: Facebook waits), the audit chain's lock and head, the event. PostgreSQL adds BEGIN and
+    # SET LOCAL synchronous_commit.
+    with django_assert_max_num_queries(12 if connection.vendor == "postgresql" else 10):
         assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
-    actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
-    assert actions[-2:] == ["editorial.publication.published", "editorial.post.published"]
+    assert len(IMAGES[-1]) == 2
+    assert AuditEvent.objects.order_by("pk").last().action == "editorial.publication.published"
+    assert verify_audit_chain() == []
+
+
+def test_each_channel_is_sent_its_own_approved_text_and_images_in_order(zone_users):
+    """What goes out is what was approved, channel by channel: the text, the images in their order with their
+    alt text (read in one statement with the post, its channels and its zone)."""
+    images = {"x": [("red", "Un radar"), ("blue", "Deux policiers")], "facebook": [("green", "Le panneau")]}
+    post = approved_post(zone_users, images=images)
+    due_now(post)
+    publishing.publications_dispatch()
+    approved = {
+        variant.channel_id: (variant.text, [(m.sha256, m.alt_text) for m in variant.media.order_by("order", "pk")])
+        for variant in post.variants.all()
+    }
+    assert sorted(len(media) for _text, media in approved.values()) == [1, 2]
+
+    assert sorted(send_all(post)) == [Status.PUBLISHED, Status.PUBLISHED]
+
+    sent = {channel_id: (text, media) for (channel_id, text), media in zip(CALLS, IMAGES, strict=True)}
+    assert sent == approved
+    assert [alt for _hash, alt in sent[Channel.objects.get(zone=zone_users.zone, kind="x").pk][1]] == [
+        "Un radar",
+        "Deux policiers",
+    ]
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
     assert verify_audit_chain() == []
 
 

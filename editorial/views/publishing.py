@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts import permissions
-from accounts.reauth import recent_auth_required
 from accounts.permissions import Right
+from accounts.reauth import recent_auth_required
 from editorial import publishing
 from editorial.forms.publishing import (
     ConfirmPublishedForm,

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import permissions
-from accounts.reauth import recent_auth_required
 from accounts.permissions import Right
+from accounts.reauth import recent_auth_required
 from editorial import services
 from editorial.confidentiality import Finding, findings_payload
 from editorial.forms.review import ApproveForm, RequestChangesForm

@@ -1,7 +1,8 @@
 """The audit log: append-only events chained by SHA-256.
 
 Each event's hash covers its own content and the previous event's hash, so changing, removing or inserting a
-row anywhere but at the end breaks the chain, which `verify_audit_chain` reports.
+row anywhere but at the end breaks the chain, which ``editorial.audit_verify`` (``manage.py verify_audit_log``)
+reports.
 """
 
 from __future__ import annotations
@@ -178,33 +179,3 @@ def _event(entry: Entry, prev_hash: str) -> AuditEvent:
         data=clean_data,
     )
     return event
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    event_id: int
-    reason: str
-
-
-def verify_audit_chain() -> list[ChainProblem]:
-    """Walk the whole chain in order; return every event whose hash or link does not verify."""
-    problems: list[ChainProblem] = []
-    expected_prev = GENESIS_HASH
-    for event in AuditEvent.objects.order_by("pk").iterator(chunk_size=2000):
-        if event.prev_hash != expected_prev:
-            problems.append(ChainProblem(event.pk, "link to the previous event is broken (row missing or inserted)"))
-        recomputed = _event_hash(
-            prev_hash=event.prev_hash,
-            created_at=_stamp(event.created_at),
-            zone_id=event.zone_id,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            data=event.data,
-        )
-        if recomputed != event.hash:
-            problems.append(ChainProblem(event.pk, "content does not match its hash (row changed)"))
-        expected_prev = event.hash
-    return problems

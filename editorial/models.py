@@ -580,7 +580,7 @@ class AuditEvent(models.Model):
     """Append-only record of a state change or security event, chained by hash to the one before it.
 
     Rows are written only by editorial.audit.audit_record; save() refuses updates and delete() refuses
-    outright, so a row changes only by going around Django (and verify_audit_chain then finds it).
+    outright, so a row changes only by going around Django (and verify_audit_log then finds it).
     """
 
     zone = models.ForeignKey(

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from editorial.audit import GENESIS_HASH, audit_record, verify_audit_chain
+from editorial.audit import GENESIS_HASH, audit_record
 from editorial.audit_verify import Head, check_checkpoint, read_last_checkpoint, recomputed_hash, verify_chain
 from editorial.models import AuditEvent, Zone
 from tests.factories import make_user, make_zone
@@ -98,7 +98,6 @@ def test_events_are_chained():
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.hash and third.prev_hash == second.hash
     assert third.actor_label == "system"
-    assert verify_audit_chain() == []
     problems, head = verify_chain()
     assert problems == []
     assert head == Head(count=AuditEvent.objects.count(), last_id=third.pk, last_hash=third.hash)
@@ -118,18 +117,12 @@ def test_a_changed_row_is_found():
     # Going around the model, as someone with database access would.
     with around_the_triggers():
         AuditEvent.objects.filter(pk=second.pk).update(data={"fingerprint": "00" * 32})
-    problems = verify_audit_chain()
-    assert [p.event_id for p in problems] == [second.pk]
-    assert "changed" in problems[0].reason
     assert kinds(verify_chain()[0]) == [(second.pk, "changed")]
 
 
 def test_a_removed_row_is_found():
     _, second, third = record_three()
     remove(second)
-    problems = verify_audit_chain()
-    assert [p.event_id for p in problems] == [third.pk]
-    assert "missing" in problems[0].reason
     problems = verify_chain()[0]
     assert kinds(problems) == [(third.pk, "missing")]
     assert "removed" in problems[0].reason
@@ -386,7 +379,6 @@ def test_concurrent_writers_keep_one_chain_on_postgresql(postgres):
         thread.join()
     assert errors == []
     assert AuditEvent.objects.filter(action="test.concurrent").count() == 45
-    assert verify_audit_chain() == []
     assert verify_chain()[0] == []
     # No two events claim the same predecessor.
     prevs = list(AuditEvent.objects.values_list("prev_hash", flat=True))

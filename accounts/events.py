@@ -6,11 +6,13 @@ Passwords, codes and secrets are never part of an event.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from editorial.audit import audit_record
 
@@ -55,3 +57,15 @@ def security_event(
         details.setdefault("path", loggable_path(request))
     actor = user if getattr(user, "pk", None) else None
     audit_record(action=action, actor=actor, data=details)
+
+
+def recent_count(action: str, *, seconds: int, **data: str) -> int:
+    """How many ``action`` events of the last ``seconds`` have these values in their data.
+
+    The audit log is the one record every process of the desk shares (web processes, hosts), so limits counted
+    from it hold whatever the cache; the events counted this way are rare (password resets)."""
+    from editorial.models import AuditEvent
+
+    since = timezone.now() - timedelta(seconds=seconds)
+    filters = {f"data__{key}": value for key, value in data.items()}
+    return AuditEvent.objects.filter(action=action, created_at__gte=since, **filters).count()

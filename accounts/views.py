@@ -5,6 +5,7 @@ Thin views over ``accounts.mfa``: see its docstring for the flow.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import segno
@@ -22,10 +23,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import mfa, permissions, reauth
-from accounts.events import security_event
+from accounts.events import recent_count, request_address, security_event
 from accounts.forms import CodeForm, LoginForm, SetupCodeForm
 from accounts.models import RecoveryCodeDevice, TOTPDevice
 from accounts.reauth import recent_auth_required
+
+logger = logging.getLogger(__name__)
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:
@@ -274,10 +277,32 @@ class PasswordResetView(auth_views.PasswordResetView):
     extra_context = {"title": gettext_lazy("Forgot your password?"), "submit_label": gettext_lazy("Send me a link")}
 
     def form_valid(self, form: Any) -> HttpResponse:
-        # The address typed, not whether it exists: the answer is the same either way.
-        security_event(
-            action="accounts.password.reset_requested", request=self.request, data={"email": form.cleaned_data["email"]}
-        )
+        # The address typed, not whether it exists: the answer is the same either way. Counted per address and per
+        # client, whether an account has it or not, so the refusal below says nothing about accounts either: it
+        # stops one address being flooded with e-mails, and a client from sending them to every address.
+        email = form.cleaned_data["email"].strip().lower()
+        client = request_address(self.request)
+        window = settings.DESK_PASSWORD_RESET_WINDOW_SECONDS
+        action = "accounts.password.reset_requested"
+        if (
+            recent_count(action, seconds=window, email=email) >= settings.DESK_PASSWORD_RESET_PER_ADDRESS
+            or recent_count(action, seconds=window, ip=client) >= settings.DESK_PASSWORD_RESET_PER_CLIENT
+        ):
+            # Once per client and hour in the audit log (the log is append-only, and anyone can ask for links);
+            # every refusal goes to the log.
+            refused = "accounts.password.reset_refused"
+            if recent_count(refused, seconds=window, ip=client) == 0:
+                security_event(action=refused, request=self.request, data={"email": email})
+            logger.warning("Password reset link refused (too many asked for): %s from %s", email, client)
+            form.add_error(
+                None,
+                _(
+                    "Too many links were asked for this address or from this computer in the last hour. Use the "
+                    "latest e-mail you received, try again later, or ask your zone's administrator."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        security_event(action=action, request=self.request, data={"email": email})
         return super().form_valid(form)
 
 
@@ -338,3 +363,24 @@ def locked_out(request: HttpRequest, original_response: Any = None, credentials:
         },
         status=429,
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (CSRF_FAILURE_VIEW): said plainly, and audited.
+
+    Usually a page left open across a new sign-in (the token changes at each one), sometimes a form posted from
+    another site: the audit log keeps Django's reason, which tells the two apart."""
+    # Audited for signed-in users only: anyone can post forms without a token, and the append-only log (whose
+    # writes wait for each other) is no place for them. Django logs every refusal to django.security.csrf anyway.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        security_event(
+            action="security.csrf_refused",
+            request=request,
+            user=user,
+            data={"method": request.method, "reason": reason[:200]},
+        )
+    # The page the form was on, when the browser says so and it is ours (the address posted to may answer POST only).
+    referer = request.headers.get("Referer", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
+    return render(request, "accounts/csrf_failure.html", {"back": back}, status=403)

@@ -69,6 +69,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # No script reads the CSRF cookie (forms carry the token), so scripts may not read it at all.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form is explained to the user and audited (Django's page is in English, for developers).
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -89,6 +91,11 @@ if not 60 <= DESK_SESSION_IDLE_SECONDS <= DESK_SESSION_MAX_SECONDS:
     raise ImproperlyConfigured("DESK_SESSION_IDLE_SECONDS must be between 60 and DESK_SESSION_MAX_SECONDS.")
 
 # --- Sign-in: second factor and brute-force protection ----------------------------------------------------
+# Password reset links: at most this many asked for one address, and from one client address, per window
+# (accounts.views.PasswordResetView); more are refused with a message, and the refusal is audited.
+DESK_PASSWORD_RESET_PER_ADDRESS = 3
+DESK_PASSWORD_RESET_PER_CLIENT = 10
+DESK_PASSWORD_RESET_WINDOW_SECONDS = 3600
 # Between the password and the code, the session remembers who passed the password for this long.
 DESK_MFA_PENDING_SECONDS = 10 * 60
 # The name shown in the authenticator app.

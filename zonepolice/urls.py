@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts.views import admin_login
+from accounts.views import LogoutView, admin_login
 
 admin.site.site_header = settings.DESK_SITE_NAME
 admin.site.site_title = settings.DESK_SITE_NAME
@@ -20,5 +20,7 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="accounts:password_change"),
         name="admin_password_change",
     ),
+    # The desk's own sign-out, which the audit log records; the admin's would not.
+    path("admin/logout/", LogoutView.as_view(), name="admin_logout"),
     path("admin/", admin.site.urls),
 ]

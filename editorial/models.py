@@ -400,11 +400,6 @@ class Review(models.Model):
         verbose_name_plural = _("reviews")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["post", "fingerprint"],
-                condition=Q(decision="approve"),
-                name="review_one_approval_per_fingerprint",
-            ),
             models.CheckConstraint(
                 condition=~Q(decision="request_changes") | ~Q(comment=""),
                 name="review_changes_need_comment",

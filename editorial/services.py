@@ -449,34 +449,31 @@ def post_approve(
             raise WorkflowError(
                 _("The confidentiality scan found something: correct the text, or give the reason to publish anyway.")
             )
-        # One approval per version (a database constraint). A version approved before, voided by an edit and put
-        # back by another edit, is approved again on the review already on record; this decision is audited below.
-        review = Review.objects.filter(post=post, fingerprint=current, decision=Review.Decision.APPROVE).first()
-        approved_before = review is not None
-        if review is None:
-            review = Review.objects.create(
-                post=post,
-                reviewer=actor,
-                decision=Review.Decision.APPROVE,
-                fingerprint=current,
-                confidentiality_confirmed=True,
-                confidentiality_findings=findings or [],
-                confidentiality_override_reason=override_reason.strip() if findings else "",
-                snapshot=post_snapshot(post=post),
-            )
-            ValueCheck.objects.bulk_create(
-                [
-                    ValueCheck(
-                        review=review,
-                        value=v,
-                        value_name=v.name,
-                        value_question=v.question,
-                        confirmed=True,
-                        note=answers[v.pk].note,
-                    )
-                    for v in values
-                ]
-            )
+        # Every approval is its own review, with this director's checks and notes, even of a version approved
+        # before (voided by an edit, put back by another): the record says who approved what was published.
+        review = Review.objects.create(
+            post=post,
+            reviewer=actor,
+            decision=Review.Decision.APPROVE,
+            fingerprint=current,
+            confidentiality_confirmed=True,
+            confidentiality_findings=findings or [],
+            confidentiality_override_reason=override_reason.strip() if findings else "",
+            snapshot=post_snapshot(post=post),
+        )
+        ValueCheck.objects.bulk_create(
+            [
+                ValueCheck(
+                    review=review,
+                    value=v,
+                    value_name=v.name,
+                    value_question=v.question,
+                    confirmed=True,
+                    note=answers[v.pk].note,
+                )
+                for v in values
+            ]
+        )
         now = timezone.now()
         updated = Post.objects.filter(pk=post.pk, status=Post.Status.IN_REVIEW).update(
             status=Post.Status.APPROVED, approved_fingerprint=current, approved_by=actor, approved_at=now
@@ -490,19 +487,7 @@ def post_approve(
             actor=actor,
             zone=post.zone,
             obj=post,
-            data={
-                "fingerprint": current,
-                "publications": [p.pk for p in publications],
-                # Approved again on an earlier review: the notes of this decision are kept here.
-                **(
-                    {
-                        "approved_before_in_review": review.pk,
-                        "notes": {v.name: answers[v.pk].note for v in values if answers[v.pk].note},
-                    }
-                    if approved_before
-                    else {}
-                ),
-            },
+            data={"fingerprint": current, "review": review.pk, "publications": [p.pk for p in publications]},
         )
         if findings:
             audit_record(

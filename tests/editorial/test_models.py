@@ -93,16 +93,6 @@ def test_an_approved_post_carries_its_fingerprint(post):
     )
 
 
-def test_one_approval_per_fingerprint(post):
-    director = make_user()
-    kwargs = {"post": post, "reviewer": director, "fingerprint": "f" * 64, "confidentiality_confirmed": True}
-    Review.objects.create(decision="approve", **kwargs)
-    refused(lambda: Review.objects.create(decision="approve", **kwargs))
-    # Requests for changes on the same text are not limited.
-    Review.objects.create(decision="request_changes", comment="Retirez le nom.", **kwargs)
-    Review.objects.create(decision="request_changes", comment="Et la plaque.", **kwargs)
-
-
 def test_a_change_request_needs_a_comment(post):
     refused(lambda: Review.objects.create(post=post, reviewer=make_user(), decision="request_changes", fingerprint="f"))
 

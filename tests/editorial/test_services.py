@@ -13,7 +13,7 @@ from accounts.models import Membership, Role
 from editorial import services
 from editorial.models import AuditEvent, Channel, Item, Post, Review, Unit, Value
 from editorial.services import ValueAnswer, WorkflowError
-from tests.factories import make_item, make_zone
+from tests.factories import make_item, make_member, make_zone
 
 
 @pytest.fixture
@@ -92,8 +92,9 @@ def test_an_edit_after_approval_voids_it(zone_users, post):
 
 
 def test_a_version_put_back_after_its_approval_was_voided_is_approved_again(zone_users, post):
-    """Found by tests/fuzz: the second approval of one version broke the one-approval-per-version constraint (a
-    server error on the review page)."""
+    """Found by tests/fuzz: the second approval of one version broke a one-approval-per-version constraint (a
+    server error on the review page). Each approval is now its own review: the record names the director who
+    approved the version that goes out, with their own checks."""
     services.post_submit(actor=zone_users.officer, post=post)
     first = approve(post, zone_users.director)
     x = Channel.objects.get(zone=zone_users.zone, kind="x")
@@ -101,13 +102,15 @@ def test_a_version_put_back_after_its_approval_was_voided_is_approved_again(zone
     services.post_update(actor=zone_users.officer, post=post, texts={**texts, x: "Autre texte"})
     services.post_update(actor=zone_users.officer, post=post, texts=texts)  # the officer changes their mind
     services.post_submit(actor=zone_users.officer, post=post)
-    again = approve(post, zone_users.director)
+    deputy = make_member(zone_users.zone, Role.DIRECTOR, username="deputy")
+    again = approve(post, deputy)
     post.refresh_from_db()
-    assert post.status == Post.Status.APPROVED
-    assert post.approved_fingerprint == first.fingerprint == services.post_fingerprint(post=post)
-    assert again == first and Review.objects.filter(post=post, decision=Review.Decision.APPROVE).count() == 1
+    assert post.status == Post.Status.APPROVED and post.approved_by == deputy
+    assert post.approved_fingerprint == first.fingerprint == again.fingerprint == services.post_fingerprint(post=post)
+    assert again != first and again.reviewer == deputy and first.reviewer == zone_users.director
+    assert again.value_checks.count() == first.value_checks.count() > 0
     event = AuditEvent.objects.filter(action="editorial.post.approve").latest("pk")
-    assert event.data["approved_before_in_review"] == first.pk
+    assert event.actor == deputy and event.data["review"] == again.pk
 
 
 @pytest.mark.parametrize("change", ["text", "planned_at", "channel"])
@@ -360,3 +363,40 @@ def test_a_review_keeps_the_version_it_read(zone_users, post):
     review = approve(post, zone_users.director)
     texts = {v["channel_id"]: v["text"] for v in review.snapshot["variants"]}
     assert texts == {v.channel_id: v.text for v in post.variants.all()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_directors_approving_at_once_make_one_approval(postgres, zone_users, post):
+    """The post's row lock decides (there is no one-approval-per-version constraint: a version approved, voided
+    and put back is approved again on a review of its own)."""
+    import threading
+
+    from django.db import connection
+
+    from editorial.models import Publication
+
+    services.post_submit(actor=zone_users.officer, post=post)
+    deputy = make_member(zone_users.zone, Role.DIRECTOR, username="deputy")
+    barrier = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def decide(director):
+        try:
+            barrier.wait()
+            approve(Post.objects.get(pk=post.pk), director)
+            outcomes.append("approved")
+        except WorkflowError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in (zone_users.director, deputy)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert Review.objects.filter(post=post, decision=Review.Decision.APPROVE).count() == 1
+    assert AuditEvent.objects.filter(action="editorial.post.approve", object_id=str(post.pk)).count() == 1
+    channels = post.variants.count()
+    assert Publication.objects.filter(post=post).count() == channels

@@ -335,10 +335,12 @@ def scan(
     return findings
 
 
-def scan_variants(variants: Iterable[Any]) -> dict[int, list[Finding]]:
+def scan_variants(variants: Iterable[Any], *, zone: Any) -> dict[int, list[Finding]]:
     """Findings per post variant id (PostVariant objects): what the officer sees while drafting and what the
-    director must correct or override before approving."""
-    return {variant.pk: scan(variant.text) for variant in variants}
+    director must correct or override before approving. The ``zone``'s public numbers and addresses are not
+    reported."""
+    phones, emails = zone.public_phone_list(), zone.public_email_list()
+    return {variant.pk: scan(variant.text, phones, allowed_emails=emails) for variant in variants}
 
 
 def findings_payload(findings_by_variant: dict[int, list[Finding]], variants: Iterable[Any]) -> list[dict]:

@@ -39,6 +39,37 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("“%(tz)s” is not a known time zone."), params={"tz": value})
 
 
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in re.split(r"[\n,;]", value or "") if line.strip()]
+
+
+def validate_public_phones(value: str) -> None:
+    from editorial.confidentiality import phone_key
+
+    wrong = [line for line in _lines(value) if phone_key(line) is None]
+    if wrong:
+        raise ValidationError(
+            _("Not a Belgian phone number: %(numbers)s. Write one number per line, e.g. 065 12 34 56."),
+            params={"numbers": ", ".join(wrong)},
+        )
+
+
+def validate_public_emails(value: str) -> None:
+    from django.core.validators import validate_email
+
+    wrong = []
+    for line in _lines(value):
+        try:
+            validate_email(line)
+        except ValidationError:
+            wrong.append(line)
+    if wrong:
+        raise ValidationError(
+            _("Not an e-mail address: %(addresses)s. Write one address per line."),
+            params={"addresses": ", ".join(wrong)},
+        )
+
+
 class Language(models.TextChoices):
     FR = "fr", _("French")
     NL = "nl", _("Dutch")
@@ -69,6 +100,22 @@ class Zone(models.Model):
             "tick this to ask it of the unit heads too."
         ),
     )
+    # The zone's own contact details are published on purpose: the confidentiality scan does not report them.
+    public_phones = models.TextField(
+        _("public phone numbers"),
+        blank=True,
+        validators=[validate_public_phones],
+        help_text=_(
+            "The zone's numbers that posts may give (reception, stations), one per line. The confidentiality "
+            "scan reports every other phone number. 101 and 112 are never reported."
+        ),
+    )
+    public_emails = models.TextField(
+        _("public e-mail addresses"),
+        blank=True,
+        validators=[validate_public_emails],
+        help_text=_("The zone's addresses that posts may give, one per line; every other address is reported."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -82,6 +129,12 @@ class Zone(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def public_phone_list(self) -> list[str]:
+        return _lines(self.public_phones)
+
+    def public_email_list(self) -> list[str]:
+        return _lines(self.public_emails)
 
 
 class ZoneOwned(models.Model):

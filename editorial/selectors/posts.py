@@ -138,7 +138,7 @@ def post_page(*, post: Post, with_units: bool) -> PostPage:
     """Everything the post page shows besides the post itself; ``with_units`` adds the zone's units for the
     officer's share form."""
     variants = post_variants(post=post)
-    findings = confidentiality.scan_variants(variants)
+    findings = confidentiality.scan_variants(variants, zone=post.zone)
     views = [
         VariantView(
             variant=variant,

@@ -68,7 +68,7 @@ def review_queue(*, zone: Zone, now: dt.datetime) -> list[QueueRow]:
     rows = []
     for post in posts:
         variants = list(post.variants.all())
-        findings = scan_variants(variants)
+        findings = scan_variants(variants, zone=zone)
         planned = post.planned_at
         rows.append(
             QueueRow(
@@ -146,7 +146,7 @@ def review_page(*, post: Post) -> ReviewPage:
     )
     return ReviewPage(
         variants=variants,
-        findings=scan_variants(variants),
+        findings=scan_variants(variants, zone=post.zone),
         values=list(Value.objects.filter(zone=post.zone_id, is_active=True).order_by("order", "name")),
         reviews=reviews,
     )

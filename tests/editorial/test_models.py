@@ -145,3 +145,19 @@ def test_channel_repr_never_shows_credentials(zone):
     channel.save()
     assert "TOKEN-XYZ" not in repr(channel)
     assert "TOKEN-XYZ" not in str(channel)
+
+
+def test_the_zones_public_numbers_and_addresses_are_checked(zone):
+    zone.public_phones = "065 22 33 44\n+33 1 23 45 67 89\nappelez-nous"
+    zone.public_emails = "info@zone.example\nnot an address"
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as refused_zone:
+            zone.full_clean()
+        errors = {field: [str(m) for m in messages] for field, messages in refused_zone.value.message_dict.items()}
+    assert "+33 1 23 45 67 89" in errors["public_phones"][0] and "appelez-nous" in errors["public_phones"][0]
+    assert "065 22 33 44" not in errors["public_phones"][0]
+    assert errors["public_emails"] == ["Not an e-mail address: not an address. Write one address per line."]
+    zone.public_phones = "065 12 34 56, 065/65.65.65"
+    zone.public_emails = "info@zone.example"
+    zone.full_clean()
+    assert zone.public_phone_list() == ["065 12 34 56", "065/65.65.65"]

@@ -341,6 +341,40 @@ def test_number_with_wrong_check_digits_is_not_flagged(client, zone_users):
     assert post.status == Post.Status.APPROVED
 
 
+def test_the_zones_own_number_and_address_are_not_findings_others_are(client, zone_users):
+    zone = zone_users.zone
+    zone.public_phones = "065 00 00 00\n+32 65 11 11 11"
+    zone.public_emails = "Contact@Zone.example"
+    zone.save()
+    post = make_post(zone, zone_users.officer, planned_at=timezone.now() + dt.timedelta(days=2))
+    PostVariant.objects.filter(post=post, channel__kind="x").update(
+        text="Appelez le 065/00.00.00 ou le 0032 65 111 111, ou écrivez à contact@zone.example"
+    )
+    services.post_submit(actor=zone_users.officer, post=post)
+    client.force_login(zone_users.director)
+    page = client.get(review_url(post), **EN).content.decode()
+    assert "Phone number that is not one of the zone" not in page and "E-mail address" not in page
+    assert 'name="override_reason"' not in page
+    assert client.post(review_url(post), approve_data(client, post)).status_code == 302
+    post.refresh_from_db()
+    assert post.status == Post.Status.APPROVED
+
+    # Any other number or address still needs correcting or a reason.
+    other = make_post(zone, zone_users.officer, planned_at=timezone.now() + dt.timedelta(days=2))
+    PostVariant.objects.filter(post=other, channel__kind="x").update(
+        text="Appelez le 065 99 88 77 ou écrivez à jean.dupont@example.org"
+    )
+    services.post_submit(actor=zone_users.officer, post=other)
+    page = client.get(review_url(other), **EN).content.decode()
+    assert "Phone number that is not one of the zone" in page and "E-mail address" in page
+    assert 'name="override_reason"' in page
+    # The officer's post page and the queue count the same way.
+    client.force_login(zone_users.officer)
+    for shown, expected in ((post, False), (other, True)):
+        detail = reverse("editorial:post_detail", kwargs={"zone_slug": zone.slug, "post_id": shown.pk})
+        assert ("Phone number that is not one of the zone" in client.get(detail, **EN).content.decode()) is expected
+
+
 def test_the_author_director_cannot_approve(client, zone_users):
     director = zone_users.director
     Membership.objects.create(user=director, zone=zone_users.zone, role=Role.OFFICER)

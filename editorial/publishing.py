@@ -749,7 +749,8 @@ def publications_reap(*, now: datetime | None = None) -> ReapReport:
             ) % {"minutes": minutes}
         else:
             message = _(
-                "Not sent %(minutes)s min after its time. Check that the publishing worker and beat are running."
+                "Not sent %(minutes)s min after its time. The publishing service may be stopped: ask your IT "
+                "support to check it."
             ) % {"minutes": minutes}
         with transaction.atomic():
             audit_record_many([_alert(publication, message)])

@@ -87,11 +87,14 @@ def post_edit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespons
     if not permissions.has_right(request.user, zone, Right.DRAFT_POST):
         raise PermissionDenied
     if not permissions.can_edit_post(request.user, post):
-        messages.error(
-            request,
-            _("This post is %(status)s: it cannot be changed any more.")
-            % {"status": post.get_status_display().lower()},
-        )
+        # Whole sentences: a status glued into a sentence cannot agree in French or Dutch.
+        if post.status == Post.Status.PUBLISHED:
+            message = _("This post is published: it cannot be changed any more.")
+        elif post.status == Post.Status.CANCELLED:
+            message = _("This post is cancelled: it cannot be changed any more.")
+        else:
+            message = _("This post cannot be changed any more.")
+        messages.error(request, message)
         return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
     form = _post_form(request, zone, post)
     if request.method == "POST" and form.is_valid():

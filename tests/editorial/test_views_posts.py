@@ -223,7 +223,7 @@ def test_a_cancelled_post_cannot_be_edited(en, zone_users):
     response = en.get(url("post_edit", zone_users.zone, post.pk))
     assert response.status_code == 302
     assert response["Location"] == url("post_detail", zone_users.zone, post.pk)
-    assert "cannot be changed any more" in messages_of(response)[0]
+    assert messages_of(response)[0] == "This post is cancelled: it cannot be changed any more."
     response = en.post(url("post_edit", zone_users.zone, post.pk), edit_data(post, title="Autre"))
     post.refresh_from_db()
     assert post.title == "Contrôle radar"

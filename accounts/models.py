@@ -65,8 +65,20 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         ordering = ["zone", "role", "user__username"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "zone", "role"], name="membership_unique_role_per_zone"),
-            # A unit head speaks for exactly one unit; nobody else is tied to a unit.
+            # One membership per role and zone, except unit heads: one per unit they head (a small zone's head of
+            # traffic may also head proximity policing).
+            models.UniqueConstraint(
+                fields=["user", "zone", "role"],
+                condition=~Q(role=Role.UNIT_HEAD),
+                name="membership_unique_role_per_zone",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "zone", "unit"],
+                condition=Q(role=Role.UNIT_HEAD),
+                name="membership_unique_unit_head_per_unit",
+                violation_error_message=_("This person already heads this unit."),
+            ),
+            # Each unit-head membership names one unit; nobody else is tied to a unit.
             models.CheckConstraint(
                 condition=(Q(role=Role.UNIT_HEAD) & Q(unit__isnull=False))
                 | (~Q(role=Role.UNIT_HEAD) & Q(unit__isnull=True)),

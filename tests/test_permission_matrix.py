@@ -139,7 +139,7 @@ def _local(days: int, hour: int) -> str:
 def item_form(o: ZoneObjects) -> dict[str, Any]:
     zone = o.zone
     return {
-        "unit": Unit.objects.get(zone=zone, name="Trafic").pk,  # asked of the officer only (heads have one unit)
+        "unit": Unit.objects.get(zone=zone, name="Trafic").pk,  # asked of the officer (not of a one-unit head)
         "title": "Travaux rue de la Station",
         "facts": "Du lundi au vendredi, circulation alternée.",
         "category": Category.objects.filter(zone=zone).first().pk,

@@ -45,6 +45,13 @@ def test_a_role_is_held_once_per_zone(zone):
     refused(lambda: Membership.objects.create(user=user, zone=zone, role=Role.OFFICER))
 
 
+def test_a_unit_head_may_head_several_units_each_once(zone):
+    user = make_member(zone, Role.UNIT_HEAD, "Trafic")
+    judiciaire = Unit.objects.get(zone=zone, name="Judiciaire")
+    Membership.objects.create(user=user, zone=zone, role=Role.UNIT_HEAD, unit=judiciaire)
+    refused(lambda: Membership.objects.create(user=user, zone=zone, role=Role.UNIT_HEAD, unit=judiciaire))
+
+
 def test_a_person_may_hold_two_roles(zone):
     user = make_member(zone, Role.OFFICER)
     Membership.objects.create(user=user, zone=zone, role=Role.DIRECTOR)

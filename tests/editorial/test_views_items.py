@@ -550,8 +550,33 @@ def test_a_too_long_reason_is_kept_with_the_error(client, zone_users, item):
     assert item.status == Item.Status.NEW
 
 
+def test_a_head_of_two_units_submits_for_either_and_follows_both(client, zone_users, form_data):
+    from accounts.models import Membership, Role
+
+    zone, head = zone_users.zone, zone_users.unit_head
+    judiciaire = Unit.objects.get(zone=zone, name="Judiciaire")
+    Membership.objects.create(user=head, zone=zone, role=Role.UNIT_HEAD, unit=judiciaire)
+    client.force_login(head)
+    page = client.get(url("item_create", zone), **EN).content.decode()
+    assert 'name="unit"' in page and "Judiciaire" in page and "Trafic" in page
+    response = client.post(url("item_create", zone), form_data | {"unit": str(judiciaire.pk)})
+    assert response.status_code == 302
+    mine = Item.objects.get(submitted_by=head)
+    assert mine.unit == judiciaire
+    # The list shows both units' items (one submitted by another head of Trafic), and not the third unit's.
+    trafic_item = make_item(zone, "Trafic", title="Radar rue de Mons")
+    other = make_item(zone, "Judiciaire", title="Vol à l'étalage")
+    other_unit = Unit.objects.create(zone=zone, name="Intervention")
+    outside = Item.objects.create(
+        zone=zone, unit=other_unit, submitted_by=zone_users.officer, title="Ailleurs", facts="f"
+    )
+    listed = {i.pk for i in client.get(url("item_list", zone)).context["items"]}
+    assert {mine.pk, trafic_item.pk, other.pk} <= listed and outside.pk not in listed
+    assert client.get(url("item_detail", zone, outside.pk)).status_code == 403  # a unit they do not head
+    assert client.get(url("item_detail", zone, trafic_item.pk)).status_code == 200
+
+
 def test_a_head_of_several_units_chooses_among_theirs(zone_users):
-    # Memberships allow one unit per unit head today; the form is ready for more than one.
     zone = zone_users.zone
     Unit.objects.create(zone=zone, name="Proximité")
     units = list(Unit.objects.filter(zone=zone, name__in=["Trafic", "Proximité"]))

@@ -6,10 +6,13 @@ Passwords, codes and secrets are never part of an event.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -69,3 +72,21 @@ def recent_count(action: str, *, seconds: int, **data: str) -> int:
     since = timezone.now() - timedelta(seconds=seconds)
     filters = {f"data__{key}": value for key, value in data.items()}
     return AuditEvent.objects.filter(action=action, created_at__gte=since, **filters).count()
+
+
+# PostgreSQL advisory lock keys of the limits counted from the audit log (any number not used elsewhere; the audit
+# chain's own key is editorial.audit._PG_LOCK_KEY).
+PASSWORD_RESET_LOCK = 0x7265736574  # "reset"
+
+
+@contextmanager
+def serialised(key: int) -> Iterator[None]:
+    """A transaction that runs one at a time for ``key``: count, then record, without another request between.
+
+    On PostgreSQL a transaction-level advisory lock; SQLite has one writer at a time anyway (every transaction
+    starts with BEGIN IMMEDIATE, see the settings)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        yield

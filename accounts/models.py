@@ -71,6 +71,7 @@ class Membership(models.Model):
                 fields=["user", "zone", "role"],
                 condition=~Q(role=Role.UNIT_HEAD),
                 name="membership_unique_role_per_zone",
+                violation_error_message=_("This person already has this role in this zone."),
             ),
             models.UniqueConstraint(
                 fields=["user", "zone", "unit"],

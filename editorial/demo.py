@@ -151,8 +151,9 @@ def seed_demo() -> SeedReport:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
             report.created.append(f"user {username}")
+        # The unit is part of what is looked up: a unit head may head other units too.
         _, created = Membership.objects.get_or_create(
-            user=user, zone=zone, role=role, defaults={"unit": units[unit_name] if unit_name else None}
+            user=user, zone=zone, role=role, unit=units[unit_name] if unit_name else None
         )
         if created:
             report.created.append(f"membership {username} {role}")

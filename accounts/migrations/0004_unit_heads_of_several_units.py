@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'unit_head'), _negated=True), fields=('user', 'zone', 'role'), name='membership_unique_role_per_zone'),
+            constraint=models.UniqueConstraint(condition=models.Q(('role', 'unit_head'), _negated=True), fields=('user', 'zone', 'role'), name='membership_unique_role_per_zone', violation_error_message='This person already has this role in this zone.'),
         ),
         migrations.AddConstraint(
             model_name='membership',

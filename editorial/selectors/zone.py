@@ -23,6 +23,7 @@ class ZoneOverview:
     items_mine: list[Item]
     posts_by_status: dict[str, int]
     publications_needing_attention: int
+    several_units: bool = False  # a unit head of more than one unit
 
 
 def zone_active_values(*, zone: Zone) -> QuerySet[Value]:
@@ -35,9 +36,10 @@ def zone_overview(*, zone: Zone, user: Any) -> ZoneOverview:
         **{status: Count("pk", filter=Q(status=status)) for status in Post.Status.values}
     )
     items_mine: list[Item] = []
-    if Role.UNIT_HEAD in permissions.roles_in(user, zone):
+    own_units = permissions.unit_ids_in(user, zone) if Role.UNIT_HEAD in permissions.roles_in(user, zone) else set()
+    if own_units:
         items_mine = list(
-            Item.objects.filter(zone=zone, unit_id__in=permissions.unit_ids_in(user, zone))
+            Item.objects.filter(zone=zone, unit_id__in=own_units)
             .select_related("unit", "category", "locality")
             .order_by("-created_at")[:20]
         )
@@ -46,6 +48,7 @@ def zone_overview(*, zone: Zone, user: Any) -> ZoneOverview:
         channels=list(Channel.objects.filter(zone=zone).defer("credentials_encrypted").order_by("kind", "name")),
         items_new=Item.objects.filter(zone=zone, status=Item.Status.NEW).count(),
         items_mine=items_mine,
+        several_units=len(own_units) > 1,
         posts_by_status=post_counts,
         publications_needing_attention=Publication.objects.filter(
             post__zone=zone, status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN]

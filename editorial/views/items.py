@@ -58,6 +58,7 @@ def item_list(request: HttpRequest, zone_slug: str) -> HttpResponse:
         request.GET.get("page")
     )
     context["page"] = page
+    context["several_units"] = len(unit_ids) > 1
     context["items"] = item_selectors.with_links(page.object_list)
     return render(request, "editorial/item_list.html", context)
 

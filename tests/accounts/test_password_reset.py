@@ -74,3 +74,55 @@ def test_the_limit_is_per_hour(client, zone_users, settings, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert ask(client, officer.email).status_code == 302
     assert len(mail.outbox) == 4
+
+
+def test_an_address_spelt_otherwise_counts_as_the_same(client, zone_users):
+    """Django finds the account by NFKC and case folding: a long s (U+017F) reaches the same inbox."""
+    officer = zone_users.officer
+    officer.email = "sophie@zone.example"
+    officer.save()
+    for _ in range(3):
+        assert ask(client, "sophie@zone.example").status_code == 302
+    assert len(mail.outbox) == 3
+    assert ask(client, "\u017fophie@zone.example").status_code == 429
+    assert ask(client, "SOPHIE@zone.example").status_code == 429
+    assert len(mail.outbox) == 3
+
+
+def test_the_refusal_log_line_does_not_repeat_the_address(client, zone_users, caplog):
+    for _ in range(3):
+        ask(client, zone_users.officer.email)
+    with caplog.at_level("WARNING", logger="accounts.views"):
+        assert ask(client, zone_users.officer.email).status_code == 429
+    assert "203.0.113.7" in caplog.text and zone_users.officer.email not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_requests_get_no_more_links_than_the_limit(postgres, zone_users):
+    """Five requests at the same moment for one address: three links, two refusals (the count and the record
+    are one step, one request at a time)."""
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import DeskClient
+
+    barrier = threading.Barrier(5, timeout=10)
+    answers: list[int] = []
+
+    def request() -> None:
+        try:
+            browser = DeskClient()
+            barrier.wait()
+            answers.append(ask(browser, zone_users.officer.email).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [302, 302, 302, 429, 429]
+    assert len(mail.outbox) == 3
+    assert AuditEvent.objects.filter(action="accounts.password.reset_requested").count() == 3

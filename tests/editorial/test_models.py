@@ -43,6 +43,10 @@ def test_only_a_unit_head_has_a_unit(zone):
 def test_a_role_is_held_once_per_zone(zone):
     user = make_member(zone, Role.OFFICER)
     refused(lambda: Membership.objects.create(user=user, zone=zone, role=Role.OFFICER))
+    # The admin's form says it in words, not by the constraint's name.
+    with translation.override("en"), pytest.raises(ValidationError) as duplicate:
+        Membership(user=user, zone=zone, role=Role.OFFICER).full_clean()
+    assert "This person already has this role in this zone." in str(duplicate.value)
 
 
 def test_a_unit_head_may_head_several_units_each_once(zone):

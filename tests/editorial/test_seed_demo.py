@@ -63,6 +63,18 @@ def test_it_keeps_a_changed_password():
     assert User.objects.get(username="officier").check_password("a-new-long-password")
 
 
+def test_it_runs_again_once_a_demo_unit_head_heads_a_second_unit(capsys):
+    call_command("seed_demo", allow_production=True)
+    zone = Zone.objects.get(slug="mons-quevy")
+    trafic = User.objects.get(username="trafic")
+    Membership.objects.create(
+        user=trafic, zone=zone, role="unit_head", unit=Unit.objects.get(zone=zone, name="Judiciaire")
+    )
+    before = snapshot()
+    call_command("seed_demo", allow_production=True)
+    assert snapshot() == before
+
+
 def test_it_refuses_to_seed_known_passwords_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):

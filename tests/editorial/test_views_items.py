@@ -570,7 +570,10 @@ def test_a_head_of_two_units_submits_for_either_and_follows_both(client, zone_us
     outside = Item.objects.create(
         zone=zone, unit=other_unit, submitted_by=zone_users.officer, title="Ailleurs", facts="f"
     )
-    listed = {i.pk for i in client.get(url("item_list", zone)).context["items"]}
+    response = client.get(url("item_list", zone), **EN)
+    assert "Items of your units" in response.content.decode()
+    assert "Items of your units" in client.get(url("zone_dashboard", zone), **EN).content.decode()
+    listed = {i.pk for i in response.context["items"]}
     assert {mine.pk, trafic_item.pk, other.pk} <= listed and outside.pk not in listed
     assert client.get(url("item_detail", zone, outside.pk)).status_code == 403  # a unit they do not head
     assert client.get(url("item_detail", zone, trafic_item.pk)).status_code == 200

@@ -58,7 +58,7 @@ from PIL import Image
 from accounts.models import Role
 from editorial import publishing, services, tasks
 from editorial.audit_verify import verify_chain
-from editorial.models import AuditEvent, Channel, Post, Publication, Value, VariantMedia, Zone
+from editorial.models import AuditEvent, Channel, Post, PostVariant, Publication, Value, VariantMedia, Zone
 from editorial.publishers import PublishError, locmem
 from editorial.publishers.base import ErrorKind
 from editorial.services import ValueAnswer, WorkflowError
@@ -507,6 +507,9 @@ class PostLifecycle(RuleBasedStateMachine):
             post.status, post.approved = PostStatus.APPROVED, post.content()
             post.last_approved = post.approved
             self._audited("editorial.post.approve", post)
+            # Every channel it still has may already be out (an edit that only dropped a channel, or changed the
+            # text of one already published, which re-approval never sends again): the post is published at once.
+            self._sync_published()
 
     @rule(post=posts)
     def submit_and_approve(self, post: PostModel) -> None:
@@ -614,8 +617,13 @@ class PostLifecycle(RuleBasedStateMachine):
         try:
             self._run(lambda: publishing.publication_send_again(actor=self.officer, publication=publication))
         except (WorkflowError, PermissionDenied):
+            # Allowed for an unknown or failed publication of a post approved as it stands, on a channel the post
+            # still has (one dropped by an edit has no text to send).
+            still_has_channel = PostVariant.objects.filter(post=post, channel_id=publication.channel_id).exists()
             assert publication.status not in (PubStatus.UNKNOWN, PubStatus.FAILED) or (
-                post.status != PostStatus.APPROVED or post.approved_fingerprint != self._current_fingerprint(post)
+                post.status != PostStatus.APPROVED
+                or post.approved_fingerprint != self._current_fingerprint(post)
+                or not still_has_channel
             ), "send again refused for an unknown or failed publication of an approved post"
             return
         assert publication.status in (PubStatus.UNKNOWN, PubStatus.FAILED), f"sent again from {publication.status}"

@@ -639,11 +639,23 @@ def _post_published_if_complete(post: Post, *, locked: bool = False) -> list[Ent
     the second waits and then sees the first's commit."""
     if not locked:
         _lock_post(post)
-    # One statement: the check and the change, on the locked row.
+    # One statement: the check and the change, on the locked row. At least one channel must be out: a post whose
+    # every publication was left unsent stays approved (and can be cancelled), it is not "published".
+    publications = _table(Publication)
     completed = _execute(
         f"UPDATE {_table(Post)} SET status = %s WHERE id = %s AND status = %s "  # noqa: S608 - values are bound
-        f"AND NOT EXISTS (SELECT 1 FROM {_table(Publication)} WHERE post_id = %s AND status NOT IN (%s, %s))",
-        [Post.Status.PUBLISHED, post.pk, Post.Status.APPROVED, post.pk, Status.PUBLISHED, Status.CANCELLED],
+        f"AND NOT EXISTS (SELECT 1 FROM {publications} WHERE post_id = %s AND status NOT IN (%s, %s)) "
+        f"AND EXISTS (SELECT 1 FROM {publications} WHERE post_id = %s AND status = %s)",
+        [
+            Post.Status.PUBLISHED,
+            post.pk,
+            Post.Status.APPROVED,
+            post.pk,
+            Status.PUBLISHED,
+            Status.CANCELLED,
+            post.pk,
+            Status.PUBLISHED,
+        ],
     )
     if completed != 1:
         return []
@@ -830,6 +842,46 @@ def publication_confirm_published(*, actor: Any, publication: Publication, url: 
             data={"post": publication.post_id, "url": url, "previous_status": publication.status},
         )
         audit_record_many([confirmed, *_post_published_if_complete(publication.post, locked=True)])
+    publication.refresh_from_db()
+    return publication
+
+
+def publication_leave_unsent(*, actor: Any, publication: Publication, reason: str) -> Publication:
+    """After an unknown (or failed) outcome, the officer checked the account, did not find the post, and decides
+    it will not go out on this channel (the news is stale, the channel was dropped from the post): the publication
+    is closed with the reason and the desk never sends it, unless a new approval asks for it again."""
+    from editorial.services import WorkflowError
+
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError(_("Say why it will not be sent: the team will read it."))
+    with transaction.atomic():
+        _lock_post(publication.post)
+        publication = _locked_publication(publication)
+        _require(permissions.has_right(actor, publication.post.zone, Right.PUBLISH_POST))
+        if publication.status not in (Status.UNKNOWN, Status.FAILED):
+            raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be left unsent."))
+        Publication.objects.filter(pk=publication.pk).update(
+            status=Status.CANCELLED,
+            last_error=(
+                _("Left unsent by %(person)s: %(reason)s") % {"person": actor.get_username(), "reason": reason}
+            )[:2000],
+            updated_at=timezone.now(),
+        )
+        left = Entry(
+            action="editorial.publication.leave_unsent",
+            actor=actor,
+            zone=publication.post.zone,
+            obj=publication,
+            data={
+                "post": publication.post_id,
+                "reason": reason,
+                "previous_status": publication.status,
+                "previous_error": publication.last_error,
+            },
+        )
+        # The other channels may all be out already: the post is then published.
+        audit_record_many([left, *_post_published_if_complete(publication.post, locked=True)])
     publication.refresh_from_db()
     return publication
 

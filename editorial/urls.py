@@ -38,6 +38,11 @@ urlpatterns = [
         name="publication_confirm_published",
     ),
     path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/publications/<int:publication_id>/leave-unsent/",
+        publishing.publication_leave_unsent,
+        name="publication_leave_unsent",
+    ),
+    path(
         "z/<slug:zone_slug>/posts/<int:post_id>/publications/<int:publication_id>/send-again/",
         publishing.publication_send_again,
         name="publication_send_again",

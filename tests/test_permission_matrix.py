@@ -283,6 +283,12 @@ MATRIX: dict[str, Entry] = {
         to="post_detail",
         data=lambda o: {f"publication-{o.unknown.pk}-url": "https://x.com/zonepolice/status/1"},
     ),
+    "editorial:publication_leave_unsent": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      302      403      403      404      404",
+        to="post_detail",
+        data=lambda o: {f"publication-{o.unknown.pk}-reason": "Information dépassée"},
+    ),
     "editorial:publication_send_again": entry(
         get=NOT_ALLOWED,
         post=                       "login    403      403      302      403      403      404      404",

@@ -53,6 +53,15 @@ class SendAgainForm(forms.Form):
     )
 
 
+class LeaveUnsentForm(forms.Form):
+    reason = _CleanTextField(
+        label=_("Why it will not be sent"),
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, **_KEEP_WHILE_POLLING}),
+        error_messages={"required": _("Say why it will not be sent: the team will read it.")},
+    )
+
+
 class ReasonForm(forms.Form):
     """A reason the team will read (pausing, cancelling); required unless the form is built with required=False."""
 
@@ -80,6 +89,7 @@ class PublicationRow:
     needs_decision: bool
     confirm_form: ConfirmPublishedForm | None
     send_again_form: SendAgainForm | None
+    leave_unsent_form: LeaveUnsentForm | None
 
 
 @dataclass(frozen=True)
@@ -115,12 +125,13 @@ def publications_block(
     for publication in publications:
         needs_decision = publication.status in selectors.NEEDS_DECISION
         prefix = publication_prefix(publication.pk)
-        confirm_form = send_again_form = None
+        confirm_form = send_again_form = leave_unsent_form = None
         if needs_decision and may_decide:
             submitted = bound.get(publication.pk)
             confirm_form = (
                 submitted if isinstance(submitted, ConfirmPublishedForm) else ConfirmPublishedForm(prefix=prefix)
             )
+            leave_unsent_form = submitted if isinstance(submitted, LeaveUnsentForm) else LeaveUnsentForm(prefix=prefix)
             if may_send_again:
                 send_again_form = submitted if isinstance(submitted, SendAgainForm) else SendAgainForm(prefix=prefix)
         rows.append(
@@ -130,6 +141,7 @@ def publications_block(
                 needs_decision=needs_decision,
                 confirm_form=confirm_form,
                 send_again_form=send_again_form,
+                leave_unsent_form=leave_unsent_form,
             )
         )
     statuses = {p.status for p in publications}

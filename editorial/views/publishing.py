@@ -18,6 +18,7 @@ from accounts.reauth import recent_auth_required
 from editorial import publishing
 from editorial.forms.publishing import (
     ConfirmPublishedForm,
+    LeaveUnsentForm,
     ReasonForm,
     SendAgainForm,
     publication_prefix,
@@ -91,6 +92,30 @@ def publication_confirm_published(
         messages.success(
             request,
             _("The publication on %(channel)s is recorded as published.") % {"channel": publication.channel.name},
+        )
+    return _to_publications(zone, post)
+
+
+@login_required
+@require_POST
+@recent_auth_required
+def publication_leave_unsent(request: HttpRequest, zone_slug: str, post_id: int, publication_id: int) -> HttpResponse:
+    """The post is not on the account and will not go out on this channel: a deliberate, logged choice."""
+    zone, post, publication = _officer_publication(request, zone_slug, post_id, publication_id)
+    form = LeaveUnsentForm(request.POST, prefix=publication_prefix(publication.pk))
+    if not form.is_valid():
+        return _post_page_with(request, zone, post, bound={publication.pk: form})
+    try:
+        publishing.publication_leave_unsent(
+            actor=request.user, publication=publication, reason=form.cleaned_data["reason"]
+        )
+    except WorkflowError as error:
+        _error(request, error)
+    else:
+        messages.success(
+            request,
+            _("The publication on %(channel)s will not be sent; the reason is in the history.")
+            % {"channel": publication.channel.name},
         )
     return _to_publications(zone, post)
 

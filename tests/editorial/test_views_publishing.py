@@ -396,6 +396,81 @@ def test_send_again_is_not_offered_once_the_post_is_no_longer_approved(en, zone_
     assert x.status == Status.FAILED
 
 
+# --- "Leave it unsent" -------------------------------------------------------------------------------------
+
+
+def test_an_unknown_outcome_left_unsent_is_closed_with_its_reason_and_the_post_completes(en, zone_users):
+    post = approved_post(zone_users)
+    set_status(post, Status.UNKNOWN)
+    Publication.objects.filter(post=post, channel__kind=Channel.Kind.FACEBOOK).update(
+        status=Status.PUBLISHED, external_id="9", published_at=timezone.now()
+    )
+    x = x_publication(post)
+    en.force_login(zone_users.officer)
+    page = en.get(url("post_detail", zone_users.zone, post.pk)).content.decode()
+    target = url("publication_leave_unsent", zone_users.zone, post.pk, x.pk)
+    assert target in page and "Leave it unsent" in page
+
+    response = en.post(target, {f"publication-{x.pk}-reason": "Le contrôle est terminé, plus la peine"})
+    assert response.status_code == 302 and response["Location"].endswith("#publications")
+    assert any("will not be sent" in m for m in messages_of(response))
+    x.refresh_from_db()
+    assert x.status == Status.CANCELLED
+    assert "Le contrôle est terminé" in x.last_error and zone_users.officer.username in x.last_error
+    event = AuditEvent.objects.get(action="editorial.publication.leave_unsent", object_id=str(x.pk))
+    assert event.actor == zone_users.officer
+    assert (
+        event.data["reason"] == "Le contrôle est terminé, plus la peine" and event.data["previous_status"] == "unknown"
+    )
+    # Facebook is out, X will not be: nothing is left to settle, the post is published.
+    assert Post.objects.get(pk=post.pk).status == Post.Status.PUBLISHED
+    assert not Publication.objects.filter(post=post, status__in=[Status.UNKNOWN, Status.FAILED]).exists()
+
+
+def test_leaving_unsent_needs_a_reason_and_keeps_the_outcome_otherwise(en, zone_users):
+    post = approved_post(zone_users)
+    set_status(post, Status.UNKNOWN)
+    x = x_publication(post)
+    en.force_login(zone_users.officer)
+    response = en.post(
+        url("publication_leave_unsent", zone_users.zone, post.pk, x.pk), {f"publication-{x.pk}-reason": "   "}
+    )
+    assert response.status_code == 200
+    assert "Say why it will not be sent" in response.content.decode()
+    x.refresh_from_db()
+    assert x.status == Status.UNKNOWN
+
+
+def test_a_post_whose_every_channel_is_left_unsent_is_not_published_and_can_be_cancelled(en, zone_users):
+    post = approved_post(zone_users)
+    set_status(post, Status.FAILED)
+    en.force_login(zone_users.officer)
+    for publication in Publication.objects.filter(post=post):
+        en.post(
+            url("publication_leave_unsent", zone_users.zone, post.pk, publication.pk),
+            {f"publication-{publication.pk}-reason": "Annulé par la zone"},
+        )
+    assert set(Publication.objects.filter(post=post).values_list("status", flat=True)) == {Status.CANCELLED}
+    assert Post.objects.get(pk=post.pk).status == Post.Status.APPROVED
+    response = en.post(url("post_cancel", zone_users.zone, post.pk), {"cancel-reason": "Plus d'actualité"})
+    assert response.status_code == 302
+    assert Post.objects.get(pk=post.pk).status == Post.Status.CANCELLED
+
+
+def test_a_settled_publication_cannot_be_left_unsent(en, zone_users):
+    post = approved_post(zone_users)
+    set_status(post, Status.PUBLISHED)
+    x = x_publication(post)
+    en.force_login(zone_users.officer)
+    response = en.post(
+        url("publication_leave_unsent", zone_users.zone, post.pk, x.pk), {f"publication-{x.pk}-reason": "Erreur"}
+    )
+    assert response.status_code == 302
+    assert any("unknown or failed can be left unsent" in m for m in messages_of(response))
+    x.refresh_from_db()
+    assert x.status == Status.PUBLISHED
+
+
 # --- Publish now and cancel ---------------------------------------------------------------------------
 
 

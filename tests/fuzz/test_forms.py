@@ -106,6 +106,7 @@ FORMS: dict[str, Spec] = {
     # Publishing
     "editorial:publication_confirm_published": Spec("officer", "editorial:post_detail", post="approved"),
     "editorial:publication_send_again": Spec("officer", "editorial:post_detail", post="approved"),
+    "editorial:publication_leave_unsent": Spec("officer", "editorial:post_detail", post="approved"),
     "editorial:post_publish_now": Spec("officer", "editorial:post_detail", post="approved"),
     "editorial:zone_pause": Spec("officer", "editorial:channels"),
     "editorial:zone_resume": Spec("officer", "editorial:channels", state="paused"),

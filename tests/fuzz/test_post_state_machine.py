@@ -652,6 +652,27 @@ class PostLifecycle(RuleBasedStateMachine):
         if done:
             self._audited("editorial.publication.confirm_published", publication)
 
+    @precondition(lambda self: bool(self.calls))
+    @rule(data=st.data())
+    def leave_unsent(self, data: st.DataObject) -> None:
+        publication = self._publication(data)
+        if publication is None:
+            return
+        done = self._expect(
+            "leave unsent",
+            publication.status in (PubStatus.UNKNOWN, PubStatus.FAILED),
+            lambda: publishing.publication_leave_unsent(
+                actor=self.officer, publication=publication, reason="Information dépassée"
+            ),
+            WorkflowError,
+        )
+        if done:
+            # A person checked the account and found nothing: a new approval may send it (one more create).
+            self.decisions[publication.pk] += 1
+            self.maybe_online.discard(publication.pk)
+            self._audited("editorial.publication.leave_unsent", publication)
+            self._sync_published()
+
     @rule(post=posts, chance=st.integers(0, 3))
     def cancel(self, post: PostModel, chance: int) -> None:
         if chance:

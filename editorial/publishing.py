@@ -806,6 +806,40 @@ def _external_id_from(parsed: Any) -> str:
     return parsed.path.rstrip("/").rsplit("/", 1)[-1]
 
 
+def _settle(
+    *, actor: Any, publication: Publication, refusal: str, changes: dict[str, Any], action: str, data: dict[str, Any]
+) -> Publication:
+    """A person's decision about an unknown (or failed) outcome, in one transaction: the publication takes
+    ``changes``, the decision is audited with ``data`` (and the outcome it replaces), and the post is published if
+    that was its last channel to settle. ``refusal`` is said when the publication is no longer unknown or failed."""
+    from editorial.services import WorkflowError
+
+    with transaction.atomic():
+        # The post before its publication, the order every writer of both follows (no deadlock with a late
+        # outcome of the same publication).
+        _lock_post(publication.post)
+        publication = _locked_publication(publication)
+        _require(permissions.has_right(actor, publication.post.zone, Right.PUBLISH_POST))
+        if publication.status not in (Status.UNKNOWN, Status.FAILED):
+            raise WorkflowError(refusal)
+        Publication.objects.filter(pk=publication.pk).update(**changes, updated_at=timezone.now())
+        decided = Entry(
+            action=action,
+            actor=actor,
+            zone=publication.post.zone,
+            obj=publication,
+            data={
+                "post": publication.post_id,
+                **data,
+                "previous_status": publication.status,
+                "previous_error": publication.last_error,
+            },
+        )
+        audit_record_many([decided, *_post_published_if_complete(publication.post, locked=True)])
+    publication.refresh_from_db()
+    return publication
+
+
 def publication_confirm_published(*, actor: Any, publication: Publication, url: str) -> Publication:
     """After an unknown (or failed) outcome, the officer checked the account and found the post: record its link."""
     from editorial.services import WorkflowError
@@ -817,33 +851,21 @@ def publication_confirm_published(*, actor: Any, publication: Publication, url: 
         parsed = None  # a host in brackets that is not an IPv6 address ("https://[")
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise WorkflowError(_("Paste the address of the published post (it starts with https://)."))
-    with transaction.atomic():
-        # The post before its publication, the order every writer of both follows (no deadlock with a late
-        # outcome of the same publication).
-        _lock_post(publication.post)
-        publication = _locked_publication(publication)
-        _require(permissions.has_right(actor, publication.post.zone, Right.PUBLISH_POST))
-        if publication.status not in (Status.UNKNOWN, Status.FAILED):
-            raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be marked published."))
-        external_id = _external_id_from(parsed) or url
-        Publication.objects.filter(pk=publication.pk).update(
-            status=Status.PUBLISHED,
-            external_id=external_id[:120],
-            external_url=url[:500],
-            published_at=timezone.now(),
-            last_error="",
-            updated_at=timezone.now(),
-        )
-        confirmed = Entry(
-            action="editorial.publication.confirm_published",
-            actor=actor,
-            zone=publication.post.zone,
-            obj=publication,
-            data={"post": publication.post_id, "url": url, "previous_status": publication.status},
-        )
-        audit_record_many([confirmed, *_post_published_if_complete(publication.post, locked=True)])
-    publication.refresh_from_db()
-    return publication
+    external_id = _external_id_from(parsed) or url
+    return _settle(
+        actor=actor,
+        publication=publication,
+        refusal=_("Only a publication whose outcome is unknown or failed can be marked published."),
+        changes={
+            "status": Status.PUBLISHED,
+            "external_id": external_id[:120],
+            "external_url": url[:500],
+            "published_at": timezone.now(),
+            "last_error": "",
+        },
+        action="editorial.publication.confirm_published",
+        data={"url": url},
+    )
 
 
 def publication_leave_unsent(*, actor: Any, publication: Publication, reason: str) -> Publication:
@@ -855,35 +877,15 @@ def publication_leave_unsent(*, actor: Any, publication: Publication, reason: st
     reason = reason.strip()
     if not reason:
         raise WorkflowError(_("Say why it will not be sent: the team will read it."))
-    with transaction.atomic():
-        _lock_post(publication.post)
-        publication = _locked_publication(publication)
-        _require(permissions.has_right(actor, publication.post.zone, Right.PUBLISH_POST))
-        if publication.status not in (Status.UNKNOWN, Status.FAILED):
-            raise WorkflowError(_("Only a publication whose outcome is unknown or failed can be left unsent."))
-        Publication.objects.filter(pk=publication.pk).update(
-            status=Status.CANCELLED,
-            last_error=(
-                _("Left unsent by %(person)s: %(reason)s") % {"person": actor.get_username(), "reason": reason}
-            )[:2000],
-            updated_at=timezone.now(),
-        )
-        left = Entry(
-            action="editorial.publication.leave_unsent",
-            actor=actor,
-            zone=publication.post.zone,
-            obj=publication,
-            data={
-                "post": publication.post_id,
-                "reason": reason,
-                "previous_status": publication.status,
-                "previous_error": publication.last_error,
-            },
-        )
-        # The other channels may all be out already: the post is then published.
-        audit_record_many([left, *_post_published_if_complete(publication.post, locked=True)])
-    publication.refresh_from_db()
-    return publication
+    said = _("Left unsent by %(person)s: %(reason)s") % {"person": actor.get_username(), "reason": reason}
+    return _settle(
+        actor=actor,
+        publication=publication,
+        refusal=_("Only a publication whose outcome is unknown or failed can be left unsent."),
+        changes={"status": Status.CANCELLED, "last_error": said[:2000]},
+        action="editorial.publication.leave_unsent",
+        data={"reason": reason},
+    )
 
 
 def publication_send_again(*, actor: Any, publication: Publication) -> Publication:

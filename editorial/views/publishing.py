@@ -3,12 +3,17 @@ person makes about an unknown outcome, "publish now", cancelling, and the channe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -72,28 +77,46 @@ def _post_page_with(request: HttpRequest, zone: Zone, post: Post, **forms: objec
     return post_views._render_detail(request, zone, post, publications=block)
 
 
+StrOrPromise = str | Promise
+
+
+def _settle(
+    request: HttpRequest,
+    ids: tuple[str, int, int],
+    form_class: type[forms.Form],
+    decide: Callable[[Publication, dict[str, Any]], object],
+    done: StrOrPromise,
+) -> HttpResponse:
+    """A person's decision about an unknown or failed outcome: the form of that publication, then ``decide`` with
+    its cleaned data; ``done`` (with the channel's name) says it worked."""
+    zone, post, publication = _officer_publication(request, *ids)
+    form = form_class(request.POST, prefix=publication_prefix(publication.pk))
+    if not form.is_valid():
+        return _post_page_with(request, zone, post, bound={publication.pk: form})
+    try:
+        decide(publication, form.cleaned_data)
+    except WorkflowError as error:
+        _error(request, error)
+    else:
+        messages.success(request, done % {"channel": publication.channel.name})
+    return _to_publications(zone, post)
+
+
 @login_required
 @require_POST
 @recent_auth_required
 def publication_confirm_published(
     request: HttpRequest, zone_slug: str, post_id: int, publication_id: int
 ) -> HttpResponse:
-    zone, post, publication = _officer_publication(request, zone_slug, post_id, publication_id)
-    form = ConfirmPublishedForm(request.POST, prefix=publication_prefix(publication.pk))
-    if not form.is_valid():
-        return _post_page_with(request, zone, post, bound={publication.pk: form})
-    try:
-        publishing.publication_confirm_published(
-            actor=request.user, publication=publication, url=form.cleaned_data["url"]
-        )
-    except WorkflowError as error:
-        _error(request, error)
-    else:
-        messages.success(
-            request,
-            _("The publication on %(channel)s is recorded as published.") % {"channel": publication.channel.name},
-        )
-    return _to_publications(zone, post)
+    return _settle(
+        request,
+        (zone_slug, post_id, publication_id),
+        ConfirmPublishedForm,
+        lambda publication, data: publishing.publication_confirm_published(
+            actor=request.user, publication=publication, url=data["url"]
+        ),
+        _("The publication on %(channel)s is recorded as published."),
+    )
 
 
 @login_required
@@ -101,23 +124,15 @@ def publication_confirm_published(
 @recent_auth_required
 def publication_leave_unsent(request: HttpRequest, zone_slug: str, post_id: int, publication_id: int) -> HttpResponse:
     """The post is not on the account and will not go out on this channel: a deliberate, logged choice."""
-    zone, post, publication = _officer_publication(request, zone_slug, post_id, publication_id)
-    form = LeaveUnsentForm(request.POST, prefix=publication_prefix(publication.pk))
-    if not form.is_valid():
-        return _post_page_with(request, zone, post, bound={publication.pk: form})
-    try:
-        publishing.publication_leave_unsent(
-            actor=request.user, publication=publication, reason=form.cleaned_data["reason"]
-        )
-    except WorkflowError as error:
-        _error(request, error)
-    else:
-        messages.success(
-            request,
-            _("The publication on %(channel)s will not be sent; the reason is in the history.")
-            % {"channel": publication.channel.name},
-        )
-    return _to_publications(zone, post)
+    return _settle(
+        request,
+        (zone_slug, post_id, publication_id),
+        LeaveUnsentForm,
+        lambda publication, data: publishing.publication_leave_unsent(
+            actor=request.user, publication=publication, reason=data["reason"]
+        ),
+        _("The publication on %(channel)s will not be sent; the reason is in the history."),
+    )
 
 
 @login_required

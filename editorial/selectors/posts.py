@@ -19,6 +19,7 @@ from editorial.models import (
     Locality,
     Post,
     PostVariant,
+    Publication,
     Review,
     Unit,
     VariantMedia,
@@ -161,6 +162,15 @@ def post_page(*, post: Post, with_units: bool) -> PostPage:
         changes_requested=changes_requested,
         zone_units=list(Unit.objects.filter(zone=post.zone).order_by("name")) if with_units else [],
         shared_unit_ids=set(post.shared_with_units.values_list("pk", flat=True)),
+    )
+
+
+def published_channel_ids(*, post: Post | None) -> set[int]:
+    """The channels this post is already out on: a change to their text is never sent there."""
+    if post is None:
+        return set()
+    return set(
+        Publication.objects.filter(post=post, status=Publication.Status.PUBLISHED).values_list("channel_id", flat=True)
     )
 
 

@@ -58,6 +58,7 @@ def _render_form(request: HttpRequest, zone: Zone, form: PostForm, post: Post | 
         ),
         "selected_hashtags": form.selected_hashtags(),
         "voids_review": post is not None and post.status in (Post.Status.APPROVED, Post.Status.IN_REVIEW),
+        "published_on": post_selectors.published_channel_ids(post=post),
     }
     return render(request, "editorial/post_form.html", context)
 

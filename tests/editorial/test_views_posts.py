@@ -609,6 +609,24 @@ def test_odd_input_is_escaped_and_never_a_server_error(client, zone_users):
     assert client.post(url("post_create", zone), {}).status_code == 200
 
 
+def test_the_edit_page_says_which_channels_a_change_no_longer_reaches(en, zone_users):
+    from tests.factories import submit_and_approve
+
+    zone = zone_users.zone
+    post = submit_and_approve(created_post(zone, zone_users.officer), zone_users.officer, zone_users.director)
+    Publication.objects.filter(post=post, channel=x_channel(zone)).update(
+        status=Publication.Status.PUBLISHED, external_id="1", published_at=timezone.now()
+    )
+    en.force_login(zone_users.officer)
+    page = en.get(url("post_edit", zone, post.pk)).content.decode()
+    blocks = {
+        channel.pk: page.split(f'data-channel="{channel.pk}"')[1].split("</fieldset>")[0]
+        for channel in (x_channel(zone), fb_channel(zone))
+    }
+    assert "Already published on this channel" in blocks[x_channel(zone).pk]
+    assert "Already published on this channel" not in blocks[fb_channel(zone).pk]
+
+
 def test_the_edit_page_shows_the_item_beside_the_form(client, zone_users):
     post = post_from_item(zone_users)
     client.force_login(zone_users.officer)

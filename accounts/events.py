@@ -6,6 +6,7 @@ Passwords, codes and secrets are never part of an event.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -90,3 +91,28 @@ def serialised(key: int) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
         yield
+
+
+def password_reset_allowed(*, request: HttpRequest, email: str) -> bool:
+    """Whether a reset link may be sent to ``email`` for this request; the request is recorded either way.
+
+    Counted per address and per client, whether an account has the address or not, so a refusal says nothing
+    about accounts: it stops one address being flooded with e-mails, and a client from sending them to every
+    address. Addresses are compared as Django finds the account (NFKC, then case folded): one typed with a long s
+    (U+017F) reaches the inbox of the same address with an s, so it counts as that address."""
+    email = unicodedata.normalize("NFKC", email.strip()).casefold()
+    client = request_address(request)
+    window = settings.DESK_PASSWORD_RESET_WINDOW_SECONDS
+    requested, refused = "accounts.password.reset_requested", "accounts.password.reset_refused"
+    # Counted and recorded one request at a time: simultaneous requests would all see room for one more.
+    with serialised(PASSWORD_RESET_LOCK):
+        allowed = (
+            recent_count(requested, seconds=window, email=email) < settings.DESK_PASSWORD_RESET_PER_ADDRESS
+            and recent_count(requested, seconds=window, ip=client) < settings.DESK_PASSWORD_RESET_PER_CLIENT
+        )
+        if allowed:
+            security_event(action=requested, request=request, data={"email": email})
+        # A refusal is audited once per client and hour (the log is append-only, and anyone can ask for links).
+        elif recent_count(refused, seconds=window, ip=client) == 0:
+            security_event(action=refused, request=request, data={"email": email})
+    return allowed

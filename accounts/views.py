@@ -6,7 +6,6 @@ Thin views over ``accounts.mfa``: see its docstring for the flow.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from typing import Any
 
 import segno
@@ -24,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import mfa, permissions, reauth
-from accounts.events import PASSWORD_RESET_LOCK, recent_count, request_address, security_event, serialised
+from accounts.events import password_reset_allowed, request_address, security_event
 from accounts.forms import CodeForm, LoginForm, SetupCodeForm
 from accounts.models import RecoveryCodeDevice, TOTPDevice
 from accounts.reauth import recent_auth_required
@@ -278,28 +277,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     extra_context = {"title": gettext_lazy("Forgot your password?"), "submit_label": gettext_lazy("Send me a link")}
 
     def form_valid(self, form: Any) -> HttpResponse:
-        # The address typed, not whether it exists: the answer is the same either way. Counted per address and per
-        # client, whether an account has it or not, so the refusal below says nothing about accounts either: it
-        # stops one address being flooded with e-mails, and a client from sending them to every address.
-        # Compared as Django finds the account (NFKC, then case folded): an address typed with a long s (U+017F)
-        # reaches the inbox of the same address with an s, so it counts as that address.
-        email = unicodedata.normalize("NFKC", form.cleaned_data["email"].strip()).casefold()
         client = request_address(self.request)
-        window = settings.DESK_PASSWORD_RESET_WINDOW_SECONDS
-        action = "accounts.password.reset_requested"
-        # Counted and recorded one request at a time: simultaneous requests would all see room for one more.
-        with serialised(PASSWORD_RESET_LOCK):
-            over = (
-                recent_count(action, seconds=window, email=email) >= settings.DESK_PASSWORD_RESET_PER_ADDRESS
-                or recent_count(action, seconds=window, ip=client) >= settings.DESK_PASSWORD_RESET_PER_CLIENT
-            )
-            if not over:
-                security_event(action=action, request=self.request, data={"email": email})
-            # Once per client and hour in the audit log (the log is append-only, and anyone can ask for links);
-            # every refusal goes to the application log, without the address.
-            elif recent_count("accounts.password.reset_refused", seconds=window, ip=client) == 0:
-                security_event(action="accounts.password.reset_refused", request=self.request, data={"email": email})
-        if over:
+        if not password_reset_allowed(request=self.request, email=form.cleaned_data["email"]):
             logger.warning("Password reset link refused (too many asked for) from %s", client)
             form.add_error(
                 None,
@@ -309,7 +288,7 @@ class PasswordResetView(auth_views.PasswordResetView):
                 ),
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        # The e-mail goes out after the commit above, outside the lock.
+        # The e-mail goes out after the request was recorded, outside the lock.
         return super().form_valid(form)
 
 

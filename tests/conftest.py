@@ -56,9 +56,10 @@ def celery_outbox(request, monkeypatch) -> list[SentTask]:
 class DeskClient(Client):
     """The test client, signed in the way the desk's two-step sign-in leaves a session.
 
-    ``force_login(user)`` gives a session verified by the user's authenticator app (one is made if they have
-    none) and a fresh proof of identity, as just after signing in; ``mfa=False`` gives a session that passed
-    no second factor (what a password alone would give, for the tests that check it is refused)."""
+    ``force_login(user)`` gives a session verified by the user's authenticator app (one is made where the role
+    requires it and they have none) and a fresh proof of identity, as just after signing in; ``mfa=False`` gives
+    a session that passed no second factor (what a password alone would give, for the tests that check it is
+    refused)."""
 
     def force_login(self, user, backend=None, *, mfa: bool = True):
         from django_otp import DEVICE_ID_SESSION_KEY
@@ -71,10 +72,11 @@ class DeskClient(Client):
         session = self.session
         now = time.time()
         session[desk_mfa.LOGIN_AT] = session[desk_mfa.SEEN_AT] = session[desk_mfa.AUTH_AT] = now
-        if mfa and permissions.mfa_required(user):
-            device = desk_mfa.totp_device(user) or TOTPDevice.objects.create(
-                user=user, name="test app", confirmed=True, secret=secrets.token_hex(20)
-            )
+        # Verified by the user's app when they have one (signing in with it), or by a new one where it is required.
+        device = desk_mfa.totp_device(user) if mfa else None
+        if mfa and device is None and permissions.mfa_required(user):
+            device = TOTPDevice.objects.create(user=user, name="test app", confirmed=True, secret=secrets.token_hex(20))
+        if device is not None:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
 

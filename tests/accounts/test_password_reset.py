@@ -101,28 +101,12 @@ def test_the_refusal_log_line_does_not_repeat_the_address(client, zone_users, ca
 def test_simultaneous_requests_get_no_more_links_than_the_limit(postgres, zone_users):
     """Five requests at the same moment for one address: three links, two refusals (the count and the record
     are one step, one request at a time)."""
-    import threading
-
-    from django.db import connection
-
+    from tests.concurrency import at_once
     from tests.conftest import DeskClient
 
-    barrier = threading.Barrier(5, timeout=10)
-    answers: list[int] = []
-
-    def request() -> None:
-        try:
-            browser = DeskClient()
-            barrier.wait()
-            answers.append(ask(browser, zone_users.officer.email).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(
+        lambda browser: ask(browser, zone_users.officer.email).status_code, [(DeskClient(),) for _ in range(5)]
+    )
     assert sorted(answers) == [302, 302, 302, 429, 429]
     assert len(mail.outbox) == 3
     assert AuditEvent.objects.filter(action="accounts.password.reset_requested").count() == 3

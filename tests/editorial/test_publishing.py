@@ -20,6 +20,7 @@ from editorial.audit_verify import verify_chain
 from editorial.models import AuditEvent, Channel, Item, Post, PostVariant, Publication, PublicationAttempt
 from editorial.publishers import PublishError, PublishResult
 from editorial.publishers.base import BasePublisher, ErrorKind, read_image
+from tests.concurrency import at_once
 from tests.factories import make_item, make_post, submit_and_approve
 
 Status = Publication.Status
@@ -445,21 +446,7 @@ def test_cancelling_an_approved_post_stops_its_publications(zone_users):
 def test_two_dispatchers_at_once_queue_each_publication_once(postgres, zone_users, celery_outbox):
     posts = [approved_post(zone_users, channels=("x",)) for _ in range(30)]
     Publication.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    counts: list[int] = []
-    barrier = threading.Barrier(2)
-
-    def dispatch():
-        try:
-            barrier.wait()
-            counts.append(publishing.publications_dispatch())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=dispatch) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = at_once(publishing.publications_dispatch, [(), ()])
     assert sum(counts) == len(posts)
     sent = [t.args[0] for t in publish_tasks(celery_outbox)]
     assert sorted(sent) == sorted(Publication.objects.values_list("pk", flat=True))
@@ -795,21 +782,11 @@ def test_publications_finishing_at_once_keep_the_audit_chain_whole(postgres, zon
         due_now(post)
     publishing.publications_dispatch()
     ids = list(Publication.objects.filter(post__in=posts).values_list("pk", flat=True))
-    results: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def send(chunk):
-        try:
-            barrier.wait()
-            results.extend(publishing.publication_send(publication_id=pk) for pk in chunk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(ids[n::4],)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    chunks = at_once(
+        lambda chunk: [publishing.publication_send(publication_id=pk) for pk in chunk],
+        [(ids[n::4],) for n in range(4)],
+    )
+    results = [status for chunk in chunks for status in chunk]
     assert results.count(Status.PUBLISHED) == len(ids) == 12
     assert set(Post.objects.filter(pk__in=[p.pk for p in posts]).values_list("status", flat=True)) == {
         Post.Status.PUBLISHED

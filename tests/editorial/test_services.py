@@ -369,32 +369,20 @@ def test_a_review_keeps_the_version_it_read(zone_users, post):
 def test_two_directors_approving_at_once_make_one_approval(postgres, zone_users, post):
     """The post's row lock decides (there is no one-approval-per-version constraint: a version approved, voided
     and put back is approved again on a review of its own)."""
-    import threading
-
-    from django.db import connection
-
     from editorial.models import Publication
+    from tests.concurrency import at_once
 
     services.post_submit(actor=zone_users.officer, post=post)
     deputy = make_member(zone_users.zone, Role.DIRECTOR, username="deputy")
-    barrier = threading.Barrier(2, timeout=10)
-    outcomes: list[str] = []
 
-    def decide(director):
+    def decide(director) -> str:
         try:
-            barrier.wait()
             approve(Post.objects.get(pk=post.pk), director)
-            outcomes.append("approved")
         except WorkflowError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
+        return "approved"
 
-    threads = [threading.Thread(target=decide, args=(d,)) for d in (zone_users.director, deputy)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(decide, [(zone_users.director,), (deputy,)])
     assert sorted(outcomes) == ["approved", "refused"]
     assert Review.objects.filter(post=post, decision=Review.Decision.APPROVE).count() == 1
     assert AuditEvent.objects.filter(action="editorial.post.approve", object_id=str(post.pk)).count() == 1

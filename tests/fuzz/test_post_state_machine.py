@@ -635,43 +635,44 @@ class PostLifecycle(RuleBasedStateMachine):
     def _current_fingerprint(self, post: Post) -> str:
         return services.post_fingerprint(post=post)
 
+    def _settle(self, data: st.DataObject, label: str, action: str, decide: Any) -> Publication | None:
+        """A person's decision about a drawn publication: allowed for an unknown or failed outcome only."""
+        publication = self._publication(data)
+        if publication is None:
+            return None
+        allowed = publication.status in (PubStatus.UNKNOWN, PubStatus.FAILED)
+        if not self._expect(label, allowed, lambda: decide(publication), WorkflowError):
+            return None
+        self._audited(action, publication)
+        return publication
+
     @precondition(lambda self: bool(self.calls))
     @rule(data=st.data())
     def confirm_published(self, data: st.DataObject) -> None:
-        publication = self._publication(data)
-        if publication is None:
-            return
-        done = self._expect(
+        self._settle(
+            data,
             "confirm published",
-            publication.status in (PubStatus.UNKNOWN, PubStatus.FAILED),
-            lambda: publishing.publication_confirm_published(
+            "editorial.publication.confirm_published",
+            lambda publication: publishing.publication_confirm_published(
                 actor=self.officer, publication=publication, url="https://x.com/zone/status/42"
             ),
-            WorkflowError,
         )
-        if done:
-            self._audited("editorial.publication.confirm_published", publication)
 
     @precondition(lambda self: bool(self.calls))
     @rule(data=st.data())
     def leave_unsent(self, data: st.DataObject) -> None:
-        publication = self._publication(data)
-        if publication is None:
-            return
-        done = self._expect(
+        publication = self._settle(
+            data,
             "leave unsent",
-            publication.status in (PubStatus.UNKNOWN, PubStatus.FAILED),
-            lambda: publishing.publication_leave_unsent(
+            "editorial.publication.leave_unsent",
+            lambda publication: publishing.publication_leave_unsent(
                 actor=self.officer, publication=publication, reason="Information dépassée"
             ),
-            WorkflowError,
         )
-        if done:
+        if publication is not None:
             # A person checked the account and found nothing: a new approval may send it (one more create).
             self.decisions[publication.pk] += 1
             self.maybe_online.discard(publication.pk)
-            self._audited("editorial.publication.leave_unsent", publication)
-            self._sync_published()
 
     @rule(post=posts, chance=st.integers(0, 3))
     def cancel(self, post: PostModel, chance: int) -> None:

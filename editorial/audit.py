@@ -55,9 +55,14 @@ def _lock_chain() -> None:
 
     On PostgreSQL a transaction-level advisory lock does it; SQLite allows one writer at a time anyway
     (settings open every transaction with BEGIN IMMEDIATE).
+
+    The foreign keys the transaction wrote so far are checked first (Django makes them DEFERRABLE INITIALLY
+    DEFERRED, so PostgreSQL would check them at COMMIT, with the chain's lock held): a check that has to wait for a
+    row another transaction holds must wait before this lock, never while holding it (editorial/locks.py).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
 
 
@@ -90,60 +95,25 @@ def audit_record(
 
 def audit_record_many(entries: list[Entry]) -> list[AuditEvent]:
     """Append several events in this order, chained one to the next, with one lock, one read of the chain's
-    head and one INSERT. For a transaction that records more than one change (an outcome and the post it
-    completes): called as its last statement, the chain's global lock is held only for the commit."""
+    head and one INSERT. Called as the last statement of a transaction that records more than one change (an
+    outcome and the post it completes), the chain's global lock is held only for the commit."""
     events: list[AuditEvent] = []
     if not entries:
         return events
-    # No savepoint: a failed audit write must fail the caller's whole change anyway, and on the publishing path
-    # the two extra round trips per event are measurable.
+    # No savepoint: a failed audit write must fail the caller's whole change anyway.
     with transaction.atomic(savepoint=False):
         _lock_chain()
-        prev_hash = _head() or GENESIS_HASH
+        prev_hash = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first() or GENESIS_HASH
         for entry in entries:
             event = _event(entry, prev_hash)
             events.append(event)
             prev_hash = event.hash
-        _insert(events)
+        AuditEvent.objects.bulk_create(events)
         # The chain is read in primary-key order: the rows must have taken their ids in the order they link.
         pks = [event.pk for event in events]
         if None in pks or pks != sorted(pks):
             raise RuntimeError(f"audit events were not numbered in chain order: {pks}")
     return events
-
-
-# The head's read and the INSERT run with every publication (and every other change): written out rather than
-# built by the ORM each time, which cost more CPU than the rest of the audit write. The table is the model's,
-# every value is bound and prepared by its field, as bulk_create would.
-
-
-def _head() -> str | None:
-    """The hash of the chain's last event (None for an empty chain); read under the chain's lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT hash FROM {_table()} ORDER BY id DESC LIMIT 1")  # noqa: S608 - no values
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _insert(events: list[AuditEvent]) -> None:
-    """One INSERT ... RETURNING id for ``events``, in this order; their ids are set on them."""
-    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    row = f"({', '.join(['%s'] * len(fields))})"
-    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for event in events for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table()} ({columns}) VALUES {', '.join([row] * len(events))} RETURNING id",  # noqa: S608
-            values,
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for event, pk in zip(events, ids, strict=True):
-        event.pk = pk
-        event._state.adding, event._state.db = False, connection.alias
-
-
-def _table() -> str:
-    return connection.ops.quote_name(AuditEvent._meta.db_table)
 
 
 def _event(entry: Entry, prev_hash: str) -> AuditEvent:

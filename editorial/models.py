@@ -624,6 +624,61 @@ class PublicationAttempt(models.Model):
         return f"{self.publication_id} #{self.number} {self.outcome}"
 
 
+class Alert(models.Model):
+    """One problem of the publishing pipeline that people were told about (DESIGN.md section 6, invariant 4).
+
+    Raised once per problem: by the process whose conditional update moved the publication into the problem
+    (an outcome, the reaper's "unknown", the late check), or the heartbeat's. The zone's officers receive the
+    alerts grouped, one e-mail per zone every few minutes at most (``mailed_at``)."""
+
+    class Kind(models.TextChoices):
+        LATE = "late", _("Late")
+        UNKNOWN = "unknown", _("Unknown outcome")
+        FAILED = "failed", _("Failed")
+        SERVICE = "service", _("Publishing service stopped")
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+", verbose_name=_("zone"))
+    publication = models.ForeignKey(
+        Publication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("publication"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    message = models.TextField(_("message"))
+    raised_at = models.DateTimeField(_("raised at"))
+    mailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["raised_at", "pk"]
+        indexes = [models.Index(fields=["zone", "mailed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.raised_at:%Y-%m-%d %H:%M} {self.kind}: {self.message[:60]}"
+
+
+class Heartbeat(models.Model):
+    """When the publishing service (beat and a worker together) last proved alive, written every few seconds.
+
+    In the database, not the cache: the dashboard and ``check_publishing`` must read it when Redis is down."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    seen_at = models.DateTimeField(_("seen at"))
+    # Set when people were told the service stopped; cleared when it beats again (one alert per outage).
+    alerted_at = models.DateTimeField(_("alerted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
 class AuditEvent(models.Model):
     """Append-only record of a state change or security event, chained by hash to the one before it.
 

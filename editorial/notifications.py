@@ -10,11 +10,12 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role
-from editorial.models import Post, Publication, Review
+from editorial.models import Alert, Post, Publication, Review
 
 logger = logging.getLogger(__name__)
 
@@ -79,16 +80,40 @@ def post_published(*, post_id: int) -> None:
         )
 
 
-def publication_problem(*, publication_id: int, reason: str) -> None:
-    """A publication failed, has an unknown outcome or is late: the zone's officers must look now."""
-    publication = Publication.objects.select_related("post__zone", "channel").get(pk=publication_id)
-    zone = publication.post.zone
+def publishing_alerts(*, alert_ids: list[int]) -> None:
+    """One e-mail to a zone's officers listing its publishing problems: late, failed or unknown publications, a
+    stopped publishing service (the alerts are grouped per zone by editorial.publishing.alerts)."""
+    alerts = list(
+        Alert.objects.filter(pk__in=alert_ids)
+        .select_related("zone", "publication__post", "publication__channel")
+        .order_by("raised_at", "pk")
+    )
+    if not alerts:
+        return
+    zone = alerts[0].zone
     officers = Membership.objects.filter(zone=zone, role=Role.OFFICER, is_active=True, user__is_active=True)
     with translation.override(settings.LANGUAGE_CODE):
-        _send(
-            _("[%(zone)s] Publication needs you: %(title)s (%(channel)s)")
-            % {"zone": zone.name, "title": publication.post.title, "channel": publication.channel.name},
-            _("%(status)s: %(reason)s\n\nOpen the post on the zone desk to settle it.")
-            % {"status": publication.get_status_display(), "reason": reason},
-            [m.user.email for m in officers.select_related("user")],
-        )
+        lines = []
+        for alert in alerts:
+            when = timezone.localtime(alert.raised_at, zone.tzinfo).strftime("%d/%m/%Y %H:%M")
+            if alert.publication is not None:
+                lines.append(
+                    _("- %(time)s, “%(title)s” on %(channel)s: %(message)s")
+                    % {
+                        "time": when,
+                        "title": alert.publication.post.title,
+                        "channel": alert.publication.channel.name,
+                        "message": alert.message,
+                    }
+                )
+            else:
+                lines.append(_("- %(time)s: %(message)s") % {"time": when, "message": alert.message})
+        subject = ngettext(
+            "[%(zone)s] Publishing needs you: %(count)s problem",
+            "[%(zone)s] Publishing needs you: %(count)s problems",
+            len(alerts),
+        ) % {"zone": zone.name, "count": len(alerts)}
+        body = _("%(problems)s\n\nOpen the zone desk: the dashboard lists every publication that needs a person.") % {
+            "problems": "\n".join(lines)
+        }
+        _send(subject, body, [m.user.email for m in officers.select_related("user")])

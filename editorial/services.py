@@ -11,8 +11,6 @@ forms can show it) when the action is refused in the current state or with this 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +28,10 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import notifications, publishing
 from editorial.audit import audit_record
+from editorial.errors import WorkflowError
+from editorial.fingerprint import post_fingerprint
 from editorial.images import CleanImage, clean_image
+from editorial.locks import post_lock
 from editorial.models import (
     CalendarFeed,
     Category,
@@ -49,43 +50,6 @@ from editorial.models import (
     WeekTheme,
     Zone,
 )
-
-
-class WorkflowError(ValidationError):
-    """The action is refused as asked (wrong state, missing confirmation...); the message says why."""
-
-
-# --- Fingerprint ---------------------------------------------------------------------------------------
-
-
-def post_fingerprint(*, post: Post, variants: list[PostVariant] | None = None) -> str:
-    """SHA-256 over everything that will be published: each channel's text, its media (file hash and alt
-    text, in order), the channels themselves, and the planned time. Approval records it; any difference
-    later means the approved post is no longer the one that would go out."""
-    if variants is None:
-        variants = list(
-            PostVariant.objects.filter(post=post)
-            .select_related("channel")
-            .prefetch_related("media")
-            .order_by("channel_id")
-        )
-    else:
-        # The caller's variants (the publish task reads them once for the check and the send).
-        variants = sorted(variants, key=lambda v: v.channel_id)
-    planned = post.planned_at.astimezone(UTC).isoformat() if post.planned_at else None
-    payload = {
-        "planned_at": planned,
-        "variants": [
-            {
-                "channel": [variant.channel_id, variant.channel.kind, variant.channel.handle],
-                "text": variant.text,
-                "media": [[m.sha256, m.alt_text] for m in variant.media.all()],
-            }
-            for variant in variants
-        ],
-    }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def post_snapshot(*, post: Post) -> dict[str, Any]:
@@ -117,11 +81,6 @@ def _require_same_zone(zone: Zone, *objects: Any) -> None:
 
 # Marks a keyword argument the caller did not give, so that None can mean "clear this field".
 UNCHANGED: Any = object()
-
-
-def _locked_post(post: Post) -> Post:
-    # Lock the post row only: the item is an outer join, which PostgreSQL cannot lock.
-    return Post.objects.select_for_update(of=("self",)).select_related("zone", "item").get(pk=post.pk)
 
 
 # --- Items ---------------------------------------------------------------------------------------------
@@ -345,7 +304,7 @@ def post_update(
     an approval or a pending review is void: the post goes back to draft and must be reviewed again."""
     media_add = _with_stored_images(media_add)
     with transaction.atomic():
-        post = _locked_post(post)
+        post = post_lock(post)
         _require(permissions.can_edit_post(actor, post))
         before = post_fingerprint(post=post)
         if title is not None:
@@ -381,7 +340,7 @@ def post_update(
 def post_submit(*, actor: Any, post: Post) -> Post:
     """Draft -> in review: the directors of the zone are told by e-mail."""
     with transaction.atomic():
-        post = _locked_post(post)
+        post = post_lock(post)
         _require(permissions.can_edit_post(actor, post))
         if post.status != Post.Status.DRAFT:
             raise WorkflowError(_("Only a draft can be submitted for review."))
@@ -428,7 +387,7 @@ def post_approve(
     """
     with transaction.atomic():
         # Rights depend on the state, so they are checked on the locked, current row.
-        post = _locked_post(post)
+        post = post_lock(post)
         _require(permissions.has_right(actor, post.zone, Right.REVIEW_POST))
         # A director who finds the post already handled is told so, not refused as if they had no right.
         if post.status != Post.Status.IN_REVIEW:
@@ -508,7 +467,7 @@ def post_request_changes(*, actor: Any, post: Post, comment: str) -> Review:
     if not comment.strip():
         raise WorkflowError(_("Say what should change: the officer will read it."))
     with transaction.atomic():
-        post = _locked_post(post)
+        post = post_lock(post)
         if post.status != Post.Status.IN_REVIEW:
             raise WorkflowError(_("This post is no longer waiting for review."))
         current = post_fingerprint(post=post)

@@ -44,12 +44,18 @@ def celery_outbox(request, monkeypatch) -> list[SentTask]:
     sent: list[SentTask] = []
     if request.node.get_closest_marker("real_broker"):
         return sent
+    from celery import Celery
     from celery.app.task import Task
 
     def record(self, args=None, kwargs=None, **options):
         sent.append(SentTask(self.name, tuple(args or ()), dict(kwargs or {}) | {"_options": options}))
 
+    def record_by_name(self, name, args=None, kwargs=None, **options):
+        sent.append(SentTask(name, tuple(args or ()), dict(kwargs or {}) | {"_options": options}))
+
     monkeypatch.setattr(Task, "apply_async", record)
+    # The pipeline sends its tasks by name (it sits below the tasks module).
+    monkeypatch.setattr(Celery, "send_task", record_by_name)
     return sent
 
 

@@ -256,12 +256,7 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "editorial.tasks.heartbeat", "schedule": 30.0},
-    # The schedule of posts lives in the database; beat only wakes the dispatcher and the reaper.
-    "dispatch-publications": {"task": "editorial.tasks.dispatch_publications", "schedule": 5.0},
-    "reap-publications": {"task": "editorial.tasks.reap_publications", "schedule": 30.0},
-}
+# CELERY_BEAT_SCHEDULE is set with the publishing settings below, whose intervals it uses.
 if CELERY_TASK_TIME_LIMIT >= 3600:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must stay below the broker visibility timeout (3600 s).")
 
@@ -283,6 +278,10 @@ FACEBOOK_GRAPH_VERSION = envstr("FACEBOOK_GRAPH_VERSION", "v25.0")
 # Seconds to open a connection / to wait for an answer. A create call whose answer never comes is "unknown".
 PUBLISH_CONNECT_TIMEOUT = float(envint("PUBLISH_CONNECT_TIMEOUT", 5))
 PUBLISH_READ_TIMEOUT = float(envint("PUBLISH_READ_TIMEOUT", 30))
+# Seconds that all the calls of one publication (image uploads and the create call) may take together: a
+# publisher never runs longer, so a publication still "sending" well past it had its worker die (the reaper then
+# makes it unknown and alerts, within two minutes of the claim).
+PUBLISH_SEND_BUDGET_SECONDS = float(envint("PUBLISH_SEND_BUDGET_SECONDS", 45))
 PUBLISHERS = {
     "x": {
         "BACKEND": _PUBLISHER_BACKENDS[PUBLISHER_BACKEND]["x"],
@@ -290,6 +289,7 @@ PUBLISHERS = {
             "base_url": X_API_BASE_URL,
             "connect_timeout": PUBLISH_CONNECT_TIMEOUT,
             "read_timeout": PUBLISH_READ_TIMEOUT,
+            "send_budget": PUBLISH_SEND_BUDGET_SECONDS,
         },
     },
     "facebook": {
@@ -299,17 +299,41 @@ PUBLISHERS = {
             "version": FACEBOOK_GRAPH_VERSION,
             "connect_timeout": PUBLISH_CONNECT_TIMEOUT,
             "read_timeout": PUBLISH_READ_TIMEOUT,
+            "send_budget": PUBLISH_SEND_BUDGET_SECONDS,
         },
     },
 }
-# The pipeline (editorial/publishing.py). Attempts for failures that prove nothing was created (rate limits,
+# The pipeline (editorial/publishing/). Attempts for failures that prove nothing was created (rate limits,
 # refused connections) before the publication is marked failed.
 PUBLISH_MAX_ATTEMPTS = envint("PUBLISH_MAX_ATTEMPTS", 5)
 # The dispatcher claims publications due within this many seconds and enqueues each with a countdown up to
 # its time: never more than a minute in the broker (Redis redelivers ETA tasks after its visibility timeout).
 PUBLISH_LOOKAHEAD_SECONDS = 30
-# A due publication not claimed within this delay raises an alert (a stopped beat or worker is not silent).
-PUBLISH_ALERT_AFTER_SECONDS = 60
+# A due publication not sent within this delay raises an alert (a stopped beat or worker is not silent). With the
+# reaper's interval (beat) or check_publishing's (cron, every minute), every problem is told within two minutes.
+PUBLISH_ALERT_AFTER_SECONDS = envint("PUBLISH_ALERT_AFTER_SECONDS", 45)
+PUBLISH_REAP_SECONDS = envint("PUBLISH_REAP_SECONDS", 15)
+# Beat sends the heartbeat this often and a worker records it; three missed ones mean the service stopped.
+PUBLISH_HEARTBEAT_SECONDS = envint("PUBLISH_HEARTBEAT_SECONDS", 15)
+PUBLISH_HEARTBEAT_STALE_SECONDS = envint("PUBLISH_HEARTBEAT_STALE_SECONDS", 45)
+# At most one alert e-mail per zone within this interval: the first alert of a quiet period leaves at once, the
+# others are listed in the next e-mail.
+PUBLISH_ALERT_MAIL_SECONDS = envint("PUBLISH_ALERT_MAIL_SECONDS", 120)
+# The schedule of posts lives in the database; beat only wakes the dispatcher, the reaper and the heartbeat. A reap
+# not run within its interval is dropped (``expires``): after an outage, the reaps piled up in the broker are not
+# all run at once (the next tick does the work).
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "editorial.tasks.heartbeat",
+        "schedule": float(PUBLISH_HEARTBEAT_SECONDS),
+    },
+    "dispatch-publications": {"task": "editorial.tasks.dispatch_publications", "schedule": 5.0},
+    "reap-publications": {
+        "task": "editorial.tasks.reap_publications",
+        "schedule": float(PUBLISH_REAP_SECONDS),
+        "options": {"expires": PUBLISH_REAP_SECONDS},
+    },
+}
 
 # --- E-mail --------------------------------------------------------------------------------------------
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,4 +1,5 @@
-"""What every publisher shares: the error type, the result, and an HTTP session fit for calling a network.
+"""What every publisher shares: the error type, the result, an HTTP session fit for calling a network, and the
+send budget that bounds all the calls of one publication.
 
 A publisher raises only ``PublishError``. Its ``kind`` tells the pipeline what it may do next (DESIGN.md section 5):
 RETRY only when the failure proves that nothing was created, PERMANENT when a person must change something first,
@@ -11,8 +12,10 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import ssl
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,9 +27,11 @@ import requests
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProxyError
+from urllib3.util import Timeout
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from zoneinfo import ZoneInfo
 
     from django.utils.functional import Promise
@@ -84,6 +89,35 @@ class BasePublisher:
 # after sending", i.e. unknown. Bursts reuse their connections; a post now and then gets a fresh one.
 KEEPALIVE_IDLE_SECONDS = 5.0
 
+# A call is started only if, after its connect timeout, this long is left to wait for its answer (or its read
+# timeout, when that is shorter): a create call cut short by the budget would turn a merely slow answer into
+# "unknown", and an upload cut short wastes the time the post needs.
+MIN_READ_SECONDS = 3.0
+
+
+class SendBudget:
+    """The time all the calls of one publication may take together (the publisher's ``send_budget`` option,
+    setting PUBLISH_SEND_BUDGET_SECONDS), counted from its creation at the start of ``publish``.
+
+    ``timeout`` gives each call the publisher's connect and read timeouts capped by what is left, through
+    urllib3's ``Timeout(total=...)`` (the read timeout becomes the smaller of itself and what the connection and
+    the writing of the request left of the total). It raises RETRY instead of starting a call that could not be
+    waited for: nothing was sent, so nothing was created."""
+
+    def __init__(self, seconds: float, *, network: str) -> None:
+        self.seconds = seconds
+        self.network = network
+        self._deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self._deadline - time.monotonic()
+
+    def timeout(self, connect: float, read: float) -> Timeout:
+        left = self.left()
+        if left < connect + min(read, MIN_READ_SECONDS):
+            raise out_of_time(self.network, self.seconds, left)
+        return Timeout(connect=connect, read=read, total=left)
+
 
 class ApiSession(requests.Session):
     """A requests session that puts timeouts on every request and sends a library's hard-coded API address to
@@ -92,6 +126,7 @@ class ApiSession(requests.Session):
     tweepy and facebook-sdk both build ``https://<their host>/...`` themselves and let the caller pass a session,
     so rewriting the address here is the one place that works for both without patching module globals.
     ``last_response`` keeps the latest answer: facebook-sdk never looks at the HTTP status or headers.
+    Inside ``within(budget)`` the timeouts are capped by the publication's SendBudget.
 
     Publishers share one session per process and thread (``shared_session``) so that a burst of posts reuses its
     TCP and TLS connections; it keeps no cookies, since every channel's account goes through it.
@@ -109,12 +144,24 @@ class ApiSession(requests.Session):
         self.rewrite = {real: local.rstrip("/") + "/" for real, local in rewrite.items()}
         self.timeout = (connect_timeout, read_timeout)
         self.keepalive_idle_seconds = keepalive_idle_seconds
+        self.send_budget: SendBudget | None = None
         self.last_response: requests.Response | None = None
+        # The longest the latest request could wait for its answer: what "no answer after N seconds" says.
+        self.last_read_timeout = read_timeout
         self._last_used: float | None = None
         self._environment: dict[tuple[str, str], dict[str, Any]] = {}
         # Authentication is in each request's headers or parameters; a cookie set for one account must never
         # travel with another account's request.
         self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+
+    @contextmanager
+    def within(self, budget: SendBudget) -> Iterator[None]:
+        """Every request made inside the block shares ``budget``."""
+        self.send_budget = budget
+        try:
+            yield
+        finally:
+            self.send_budget = None
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         url = str(url, "utf-8") if isinstance(url, bytes) else url
@@ -123,7 +170,16 @@ class ApiSession(requests.Session):
                 url = local + url[len(real) :]
                 break
         # Overrides the libraries' own value (tweepy passes none, facebook-sdk its ``timeout``, often None).
-        kwargs["timeout"] = self.timeout
+        connect_timeout, read_timeout = self.timeout
+        if self.send_budget is None:
+            kwargs["timeout"] = self.timeout
+            self.last_read_timeout = read_timeout
+        else:
+            kwargs["timeout"] = self.send_budget.timeout(connect_timeout, read_timeout)
+            self.last_read_timeout = min(read_timeout, self.send_budget.left())
+        # An API answers a POST, it does not redirect it: requests would send the same POST again to the address
+        # of a 307 or 308 (a second create call). A redirect is returned as it is, an answer we cannot read.
+        kwargs["allow_redirects"] = False
         if self._last_used is not None and time.monotonic() - self._last_used > self.keepalive_idle_seconds:
             self.close()  # drops the pooled connections; the adapters open new ones on demand
         self.last_response = None
@@ -171,17 +227,36 @@ def shared_session(*, rewrite: dict[str, str], connect_timeout: float, read_time
 
 
 def request_never_sent(exc: requests.RequestException) -> bool:
-    """True when the error proves the request never reached the network: no connection was ever made.
+    """True when the error proves the request never left: no connection was made, so nothing can exist.
 
-    A ``ConnectionError`` also covers a connection lost *after* the request was written (the server closed it,
-    or reset it): that one wraps urllib3's ProtocolError, and the post may exist.
+    requests raises ``ConnectionError`` both for a connection never made (urllib3's NewConnectionError or
+    ConnectTimeoutError as the MaxRetryError's ``reason``, also behind a ProxyError when the proxy itself could
+    not be reached) and for one lost after the request was written (urllib3's ProtocolError): only the first
+    proves anything. Its subclass ``SSLError`` is the same: urllib3 wraps a TLS error while the answer is read (a
+    reset, a corrupt record) exactly like one of the handshake, so only a refused certificate, which can only
+    happen during the handshake, proves that no request was written.
     """
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return True  # no request is written before the TCP and TLS handshakes complete
-    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.ConnectTimeout):
+        return True  # the TCP connection was never established
+    wrapped = exc.args[0] if exc.args else None
+    reason = getattr(wrapped, "reason", None)
+    if isinstance(reason, ProxyError):
+        reason = reason.original_error
+    if isinstance(exc, requests.exceptions.SSLError):
+        tls_error = reason.args[0] if reason is not None and reason.args else None
+        return isinstance(tls_error, ssl.SSLCertVerificationError)
+    if isinstance(exc, requests.ConnectionError):
         return isinstance(reason, NewConnectionError | ConnectTimeoutError)
     return False
+
+
+def transport_error(network: str, exc: requests.RequestException, waited: float) -> PublishError:
+    """What a request that got no HTTP answer amounts to; ``waited`` is how long it could wait for one."""
+    if request_never_sent(exc):
+        return unreachable(network, exc)
+    if isinstance(exc, requests.ReadTimeout):
+        return no_answer(network, waited, exc)
+    return connection_lost(network, exc)
 
 
 _SECRET_PARAMS = re.compile(r"((?:access_token|oauth_[a-z_]+|client_secret)=)[^&\s'\"]+", re.IGNORECASE)
@@ -243,7 +318,7 @@ def no_answer(network: str, seconds: float, exc: BaseException) -> PublishError:
                 "Check the account before sending it again."
             ),
             network=network,
-            seconds=f"{seconds:g}",
+            seconds=f"{round(seconds, 1):g}",
         ),
         kind=ErrorKind.UNKNOWN,
         detail=describe(exc),
@@ -289,6 +364,22 @@ def unreadable(network: str, detail: str) -> PublishError:
         ),
         kind=ErrorKind.UNKNOWN,
         detail=detail,
+    )
+
+
+def out_of_time(network: str, seconds: float, left: float) -> PublishError:
+    """The publication's send budget is spent before a call could start: nothing was sent by that call."""
+    return PublishError(
+        format_lazy(
+            _(
+                "{network} was too slow: the post could not be sent within {seconds} seconds, so nothing was "
+                "published. It will be tried again later."
+            ),
+            network=network,
+            seconds=f"{seconds:g}",
+        ),
+        kind=ErrorKind.RETRY,
+        detail=f"send budget of {seconds:g} s: {max(left, 0):.1f} s left, too little to start a call",
     )
 
 

@@ -13,27 +13,36 @@ alt text). The officer still writes it: X uses it and the preview shows it.
 
 facebook-sdk knows only Graph versions 2.8 to 3.1 and would call v2.8 by default; it also hard-codes
 ``https://graph.facebook.com/``. ``_GraphAPI`` sets the version from settings after the library's own check, and
-an ``ApiSession`` sends the host to ``graph_url`` with (connect_timeout, read_timeout) on every request (the one
-session of the worker process for that host, so that consecutive posts reuse its connection).
+an ``ApiSession`` sends the host to ``graph_url`` with the timeouts on every request (the one session of the
+worker process for that host, so that consecutive posts reuse its connection). All the calls of one ``publish``
+share ``send_budget`` seconds (base.SendBudget): each one's connect and read timeouts are capped by what is left,
+and a call that could not be waited for (less than the connect timeout plus a few seconds left) is not started:
+RETRY.
 
-facebook-sdk never looks at the HTTP status: it raises ``GraphAPIError(result)`` for any JSON answer holding
-``error``, a ``GraphAPIError`` with a *string* for a non-JSON content type, a ``KeyError`` when there is no
-Content-Type, a ``JSONDecodeError`` for a broken JSON body, and returns whatever JSON came otherwise. The session
-keeps the last response so the status and the usage headers can be read.
+facebook-sdk never looks at the HTTP status (``GraphAPI.request``): it raises ``GraphAPIError(result)`` for any
+JSON answer holding ``error``, a ``GraphAPIError`` with a *string* for a body that is neither JSON, an image nor a
+query string, a ``KeyError`` when there is no Content-Type, a ``JSONDecodeError`` for a broken JSON body, and
+returns whatever it read otherwise. So every answer is classified here from the status of the response the session
+kept, then from the body.
 
-Errors (the ``code`` of ``result["error"]``, see DESIGN.md section 5):
+Errors of the create call (the table, with the source of each rule, is in docs/architecture.md, "How a network's
+answer is classified"):
 
-- 4, 17, 32, 613 (rate limits), 80001 and above (business use case limits), 1 and 2 (temporary, Meta says
-  "retry"): RETRY, at ``estimated_time_to_regain_access`` of ``x-business-use-case-usage`` when it says,
-  else after a fixed delay;
-- 190 (token expired or revoked): PERMANENT, ``needs_reconnect``; 368 (policy block), 100 (invalid parameter),
-  10 and 200-299 (permissions), any other error in a 4xx answer: PERMANENT;
-- 506 (duplicate post), any other error in a 5xx answer, a 5xx or non-JSON answer, a 2xx without an id, a read
-  timeout or a connection cut after the request was written: UNKNOWN;
-- a connection that was never made: RETRY.
+- any 5xx, whatever its body or error code: UNKNOWN (Graph may have created the post before failing);
+- 429: RETRY;
+- a 4xx is Graph's refusal only when its body is Graph's error object (``error`` with a numeric ``code``); then by
+  ``code``: 1 and 2 ("API Unknown", "API Service": Meta's own failure, no proof of anything) and 506 (duplicate
+  post): UNKNOWN; 4, 17, 32, 613 (rate limits) and 80001 and above (business use case limits): RETRY, at
+  ``estimated_time_to_regain_access`` of ``x-business-use-case-usage`` when it says, else after 15 minutes;
+  190 (token expired or revoked): PERMANENT, ``needs_reconnect``; 368 (policy block), 100 (invalid parameter),
+  10 and 200-299 (permissions) and any other code: PERMANENT. Any other 4xx body is UNKNOWN;
+- a 2xx that is not a JSON object with an id, a redirect (never followed), a read timeout, a connection cut after
+  the request was written, a TLS error other than a refused certificate: UNKNOWN;
+- a connection that was never made (refused, connect timeout, a refused certificate): RETRY; the send budget spent
+  before the create call: RETRY.
 
-The unpublished photo uploads come before the create call: what would be UNKNOWN there is RETRY (nothing is
-public; Facebook drops unused unpublished photos).
+The unpublished photo uploads come before the create call: what would be UNKNOWN there is RETRY (``published=false``
+photos are not public; at worst one stays unattached).
 """
 
 from __future__ import annotations
@@ -53,19 +62,17 @@ from editorial.publishers.base import (
     ErrorKind,
     PublishError,
     PublishResult,
+    SendBudget,
     at_time,
     check_failed,
-    connection_lost,
     describe,
     image_not_sent,
     later,
-    no_answer,
     not_connected,
     read_image,
-    request_never_sent,
     server_error,
     shared_session,
-    unreachable,
+    transport_error,
     unreadable,
 )
 
@@ -80,16 +87,17 @@ NETWORK = "Facebook"
 _REAL_GRAPH_URL = facebook.FACEBOOK_GRAPH_URL  # "https://graph.facebook.com/"
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
+# Graph error codes (docs/architecture.md gives the source of each).
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
-TRANSIENT_CODES = frozenset({1, 2})
 BUSINESS_USE_CASE_MIN = 80001
+META_FAILURE_CODES = frozenset({1, 2})  # "API Unknown", "API Service"
 EXPIRED_TOKEN = 190
 DUPLICATE_POST = 506
 POLICY_BLOCK = 368
 INVALID_PARAMETER = 100
-# Minutes to wait when Meta does not say: its rate-limit windows are rolling hours; temporary errors pass faster.
+PERMISSION_DENIED = 10
+# Minutes to wait when Meta does not say: its rate-limit windows are rolling hours.
 _RATE_LIMIT_DELAY_MINUTES = 15
-_TRANSIENT_DELAY_MINUTES = 2
 
 CREATE, UPLOAD, CHECK = "create", "upload", "check"
 
@@ -112,6 +120,7 @@ class Publisher(BasePublisher):
         version: str = "v25.0",
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        send_budget: float = 45.0,
         **options: Any,
     ) -> None:
         super().__init__(alias=alias, **options)
@@ -119,34 +128,37 @@ class Publisher(BasePublisher):
         self.version = version
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
+        self.send_budget = float(send_budget)
 
     def publish(self, variant: PostVariant) -> PublishResult:
-        """Post ``variant`` on its channel's Facebook page with exactly one create call (see the module
-        docstring for the calls and the kinds of PublishError raised)."""
+        """Post ``variant`` on its channel's Facebook page with exactly one create call, all its calls within
+        ``send_budget`` seconds (see the module docstring for the calls and the kinds of PublishError raised)."""
+        budget = SendBudget(self.send_budget, network=NETWORK)
         channel = variant.channel
         page = channel.handle.strip()
         tz = channel.zone.tzinfo
         images = [read_image(item) for item in variant.media.all()]
         graph, session = self._connect(channel)
-        if not images:
-            fields = {"message": variant.text}
-            if link := first_link(variant.text):
-                fields["link"] = link
-            result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
-        elif len(images) == 1:
-            image = images[0]
-            result = self._call(
-                session,
-                tz,
-                CREATE,
-                lambda: graph.put_photo(image, album_path=f"{page}/photos", caption=variant.text),
-            )
-        else:
-            fields = {"message": variant.text}
-            for index, each in enumerate(images):
-                photo_id = self._upload_unpublished(graph, session, tz, page, each)
-                fields[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
-            result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
+        with session.within(budget):
+            if not images:
+                fields = {"message": variant.text}
+                if link := first_link(variant.text):
+                    fields["link"] = link
+                result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
+            elif len(images) == 1:
+                image = images[0]
+                result = self._call(
+                    session,
+                    tz,
+                    CREATE,
+                    lambda: graph.put_photo(image, album_path=f"{page}/photos", caption=variant.text),
+                )
+            else:
+                fields = {"message": variant.text}
+                for index, each in enumerate(images):
+                    photo_id = self._upload_unpublished(graph, session, tz, page, each)
+                    fields[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
+                result = self._call(session, tz, CREATE, lambda: graph.put_object(page, "feed", **fields))
         # A photo answers its own id and the id of the post showing it: the post is what was published.
         post_id = str(result.get("post_id") or result.get("id") or "")
         if not post_id:
@@ -201,50 +213,59 @@ class Publisher(BasePublisher):
     def _call(self, session: ApiSession, tz: ZoneInfo, step: str, call: Callable[[], Any]) -> dict[str, Any]:
         """Run one facebook-sdk call; its answer as a dict, or the PublishError it amounts to for ``step``."""
         try:
-            result = call()
+            payload = call()
         except facebook.GraphAPIError as exc:
-            error = self._graph_error(exc, session.last_response, step, tz)
+            payload = exc.result  # the answer's JSON, or facebook-sdk's sentence about a body it could not read
         except requests.JSONDecodeError as exc:
-            error = unreadable(NETWORK, f"{step}: {_status(session)} {describe(exc)}")
-        except requests.RequestException as exc:
-            if request_never_sent(exc):
-                error = unreachable(NETWORK, exc)
-            elif isinstance(exc, requests.ReadTimeout):
-                error = no_answer(NETWORK, self.read_timeout, exc)
-            else:
-                error = connection_lost(NETWORK, exc)
+            payload = f"not JSON: {describe(exc)}"
         except KeyError as exc:
             # facebook-sdk reads headers["content-type"] without a default.
-            error = unreadable(NETWORK, f"{step}: {_status(session)} no {exc}")
-        else:
-            status = session.last_response.status_code if session.last_response is not None else 0
-            if status >= 500:
-                error = server_error(NETWORK, f"{step}: HTTP {status} {_short(result)}")
-            elif isinstance(result, dict):
-                return result
-            else:
-                error = unreadable(NETWORK, f"{step}: {_status(session)} {_short(result)}")
-        if step == UPLOAD and error.kind == ErrorKind.UNKNOWN:
-            error = image_not_sent(NETWORK, error)
-        raise error
+            payload = f"no {exc} header"
+        except requests.RequestException as exc:
+            raise _for_step(transport_error(NETWORK, exc, session.last_read_timeout), step) from exc
+        error = self._answer_error(session.last_response, payload, step, tz)
+        if error is None:
+            return payload
+        raise _for_step(error, step)
 
     # --- errors -------------------------------------------------------------------------------------------
 
-    def _graph_error(
-        self, exc: facebook.GraphAPIError, response: requests.Response | None, step: str, tz: ZoneInfo
-    ) -> PublishError:
+    def _answer_error(
+        self, response: requests.Response | None, payload: Any, step: str, tz: ZoneInfo
+    ) -> PublishError | None:
+        """None for a 2xx answer holding a JSON object without ``error``; else the PublishError it amounts to."""
         status = response.status_code if response is not None else 0
-        raw = exc.result.get("error") if isinstance(exc.result, dict) else None
-        if not isinstance(raw, dict):
-            # A non-JSON answer ("Maintype was not text, image, or querystring") or an error without a code.
-            return unreadable(NETWORK, f"{step}: HTTP {status} {_short(exc.result)}")
-        code, subcode = _int(raw.get("code")), _int(raw.get("error_subcode"))
-        detail = (
-            f"{step}: HTTP {status} code {code} subcode {subcode} {raw.get('type', '')}: "
-            f"{str(raw.get('message', ''))[:300]} (fbtrace_id {raw.get('fbtrace_id', '')})"
-        )
-        if code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or (code or 0) >= BUSINESS_USE_CASE_MIN:
-            return _retry(code, response, step, tz, detail)
+        raw = payload.get("error") if isinstance(payload, dict) else None
+        # Graph's own error object always has a numeric code: anything else is not a refusal we can read.
+        code = _int(raw.get("code")) if isinstance(raw, dict) else None
+        if code is not None:
+            detail = (
+                f"{step}: HTTP {status} code {code} subcode {raw.get('error_subcode')} {raw.get('type', '')}: "
+                f"{str(raw.get('message', ''))[:300]} (fbtrace_id {raw.get('fbtrace_id', '')})"
+            )
+        else:
+            detail = f"{step}: HTTP {status} {_short(payload)}"
+        # First, whatever the body says: a 5xx may come after Graph created the post, a 429 is a refusal.
+        if status >= 500:
+            return server_error(NETWORK, detail)
+        if status == 429:
+            return _rate_limited(response, step, tz, detail)
+        if 400 <= status < 500 and code is not None:
+            return self._refusal(code, response, step, tz, detail)
+        if 200 <= status < 300 and isinstance(payload, dict) and raw is None:
+            return None
+        # A 2xx with an error or no object, a redirect, a 4xx page that is not Graph's (a proxy's): unreadable.
+        return unreadable(NETWORK, detail)
+
+    def _refusal(
+        self, code: int, response: requests.Response | None, step: str, tz: ZoneInfo, detail: str
+    ) -> PublishError:
+        """What Graph's error object in a 4xx answer amounts to, by its code."""
+        if code in META_FAILURE_CODES:
+            # Meta's own failure, not a refusal: it has come after the post was created.
+            return server_error(NETWORK, detail)
+        if code in RATE_LIMIT_CODES or code >= BUSINESS_USE_CASE_MIN:
+            return _rate_limited(response, step, tz, detail)
         if code == EXPIRED_TOKEN:
             return PublishError(
                 _("Facebook refused the page's access token (expired or revoked): reconnect the page."),
@@ -273,14 +294,12 @@ class Publisher(BasePublisher):
                 kind=ErrorKind.PERMANENT,
                 detail=detail,
             )
-        if code == 10 or (code is not None and 200 <= code <= 299):
+        if code == PERMISSION_DENIED or 200 <= code <= 299:
             return PublishError(
                 _("The page's access token lacks a permission needed to post: reconnect the page with it."),
                 kind=ErrorKind.PERMANENT,
                 detail=detail,
             )
-        if status >= 500 or status == 0:
-            return server_error(NETWORK, detail)
         return PublishError(
             _("Facebook refused the post: see the technical detail, correct it, then send it again."),
             kind=ErrorKind.PERMANENT,
@@ -288,14 +307,16 @@ class Publisher(BasePublisher):
         )
 
 
-def _retry(code: int | None, response: requests.Response | None, step: str, tz: ZoneInfo, detail: str) -> PublishError:
-    retry_at = _regain_access_at(response)
-    if retry_at is None:
-        retry_at = later(_TRANSIENT_DELAY_MINUTES if code in TRANSIENT_CODES else _RATE_LIMIT_DELAY_MINUTES)
+def _for_step(error: PublishError, step: str) -> PublishError:
+    if step == UPLOAD and error.kind == ErrorKind.UNKNOWN:
+        return image_not_sent(NETWORK, error)
+    return error
+
+
+def _rate_limited(response: requests.Response | None, step: str, tz: ZoneInfo, detail: str) -> PublishError:
+    retry_at = _regain_access_at(response) or later(_RATE_LIMIT_DELAY_MINUTES)
     when = at_time(retry_at, tz)
-    if code in TRANSIENT_CODES:
-        message = format_lazy(_("Facebook is temporarily unavailable: it will be tried again at {time}."), time=when)
-    elif step == CHECK:
+    if step == CHECK:
         message = format_lazy(_("Facebook limits the number of requests: try again after {time}."), time=when)
     else:
         message = format_lazy(_("Facebook limits the number of posts: it will be tried again at {time}."), time=when)
@@ -334,11 +355,6 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _status(session: ApiSession) -> str:
-    response = session.last_response
-    return f"HTTP {response.status_code}" if response is not None else "no response"
 
 
 def _short(value: Any) -> str:

@@ -10,24 +10,34 @@ api_secret, access_token, access_token_secret):
 2. exactly one create call: ``Client.create_tweet(text=..., media_ids=...)``, i.e. ``POST {base}/2/tweets``.
 
 tweepy sets no timeout and hard-codes ``https://api.twitter.com``: the client gets an ``ApiSession`` that adds
-(connect_timeout, read_timeout) to every request and sends that host to ``base_url``, the one session of the worker
-process for that host, so that consecutive posts reuse its connection.
+the timeouts to every request and sends that host to ``base_url``, the one session of the worker process for that
+host, so that consecutive posts reuse its connection. All the calls of one ``publish`` share ``send_budget``
+seconds (base.SendBudget): each one's connect and read timeouts are capped by what is left, and a call that could
+not be waited for (less than the connect timeout plus a few seconds left) is not started: RETRY.
 
-Errors of the create call (see DESIGN.md section 5):
+Errors of the create call (the table, with the source of each rule, is in docs/architecture.md, "How a network's
+answer is classified"):
 
+- any 5xx, whatever its body: UNKNOWN (X may have created the post before failing);
 - 429: RETRY at ``x-rate-limit-reset`` (epoch seconds), or at the later ``x-user-/x-app-limit-24hour-reset`` when
-  the matching ``...-24hour-remaining`` is "0" (the daily cap); 15 minutes (X's window) when no header says;
-- 401: PERMANENT, ``needs_reconnect``; 403 "duplicate content": UNKNOWN (X refuses a text it already has: the
-  first attempt may have gone out); other 403 (rules, access level) and other 4xx (invalid content): PERMANENT;
-- 5xx, a read timeout, a connection cut after the request was written, a 2xx without ``data.id``: UNKNOWN;
-- a connection that was never made (refused, connect timeout, TLS handshake): RETRY.
+  the matching ``...-24hour-remaining`` is "0" (the 24-hour cap); 15 minutes (X's window) when no header says;
+  a ``UsageCapExceeded`` problem (the app's usage cap) says so in its message;
+- a 4xx other than 429 is X's refusal only when its body is X's error object (a v2 problem with ``type``,
+  ``title`` or ``detail``, or an ``errors`` list): 401: PERMANENT, ``needs_reconnect``; 403 "duplicate content":
+  UNKNOWN (X refuses a text it already has: the first attempt may have gone out); other 403 (rules, access level)
+  and other 4xx (invalid content): PERMANENT. Any other 4xx body (a proxy's HTML page, nothing) is UNKNOWN;
+- a 2xx without ``data.id`` or not JSON, a redirect (never followed), a read timeout, a connection cut after the
+  request was written, a TLS error other than a refused certificate: UNKNOWN;
+- a connection that was never made (refused, connect timeout, a refused certificate): RETRY; the send budget
+  spent before the create call: RETRY.
 
 Errors of the image steps happen before the create call, so they prove no post exists: what would be UNKNOWN for
-the create call (5xx, read timeout, unreadable answer) is RETRY there (at worst X keeps an unused media id, which
-expires); 429 and refused connections are RETRY, 401 PERMANENT with ``needs_reconnect``, 400/403 PERMANENT (X
-refuses the image itself).
+the create call is RETRY there (at worst X keeps an unused media id, which expires, see ``expires_after_secs``);
+429, refused connections and a spent budget are RETRY, 401 PERMANENT with ``needs_reconnect``, other refusals
+PERMANENT (X refuses the image itself).
 
-``check_connection`` reads ``GET {base}/2/users/me`` with the same mapping; an ambiguous answer there is RETRY.
+``check_connection`` reads ``GET {base}/2/users/me`` with the same mapping, without the budget; an ambiguous
+answer there is RETRY.
 """
 
 from __future__ import annotations
@@ -47,19 +57,16 @@ from editorial.publishers.base import (
     ErrorKind,
     PublishError,
     PublishResult,
+    SendBudget,
     at_time,
     check_failed,
-    connection_lost,
-    describe,
     image_not_sent,
     later,
-    no_answer,
     not_connected,
     read_image,
-    request_never_sent,
     server_error,
     shared_session,
-    unreachable,
+    transport_error,
     unreadable,
 )
 
@@ -76,6 +83,9 @@ _CREDENTIALS = ("api_key", "api_secret", "access_token", "access_token_secret")
 _DEFAULT_RATE_LIMIT_MINUTES = 15
 
 CREATE, UPLOAD, CHECK = "create", "upload", "check"
+# tweepy reads an error answer while it builds its exception (the JSON's ``errors``, a 429's x-rate-limit-reset as
+# an int): a body or a header it does not expect raises one of these instead, and the answer is read here.
+_TWEEPY_READING_ERRORS = (AttributeError, TypeError, ValueError)
 
 
 class Publisher(BasePublisher):
@@ -86,25 +96,30 @@ class Publisher(BasePublisher):
         base_url: str = "https://api.x.com",
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        send_budget: float = 45.0,
         **options: Any,
     ) -> None:
         super().__init__(alias=alias, **options)
         self.base_url = base_url.rstrip("/")
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
+        self.send_budget = float(send_budget)
 
     def publish(self, variant: PostVariant) -> PublishResult:
         """Post ``variant`` (text and images with alt text) on its channel's X account with exactly one create
-        call. Raises PublishError (see the module docstring for the kinds)."""
+        call, all its calls within ``send_budget`` seconds. Raises PublishError (see the module docstring for the
+        kinds)."""
+        budget = SendBudget(self.send_budget, network=NETWORK)
         channel = variant.channel
         tz = channel.zone.tzinfo
         images = [(read_image(media), media.alt_text) for media in variant.media.all()]
         client, session, auth = self._connect(channel)
-        media_ids = [self._upload(session, auth, image, alt_text, tz) for image, alt_text in images]
-        try:
-            response = client.create_tweet(text=variant.text, media_ids=media_ids or None, user_auth=True)
-        except (tweepy.HTTPException, requests.RequestException) as exc:
-            raise self._error(exc, CREATE, tz) from exc
+        with session.within(budget):
+            media_ids = [self._upload(session, auth, image, alt_text, tz) for image, alt_text in images]
+            try:
+                response = client.create_tweet(text=variant.text, media_ids=media_ids or None, user_auth=True)
+            except (tweepy.HTTPException, requests.RequestException, *_TWEEPY_READING_ERRORS) as exc:
+                raise self._error(exc, session, CREATE, tz) from exc
         tweet_id = str(_data(response, CREATE).get("id") or "")
         if not tweet_id:
             raise unreadable(NETWORK, f"{CREATE}: 2xx without data.id: {_body(response)}")
@@ -113,11 +128,11 @@ class Publisher(BasePublisher):
 
     def check_connection(self, channel: Channel) -> str:
         """``Name (@username)`` of the account the credentials open. Raises PublishError."""
-        client, _session, _auth = self._connect(channel)
+        client, session, _auth = self._connect(channel)
         try:
             response = client.get_me(user_auth=True)
-        except (tweepy.HTTPException, requests.RequestException) as exc:
-            raise check_failed(NETWORK, self._error(exc, CHECK, channel.zone.tzinfo)) from exc
+        except (tweepy.HTTPException, requests.RequestException, *_TWEEPY_READING_ERRORS) as exc:
+            raise check_failed(NETWORK, self._error(exc, session, CHECK, channel.zone.tzinfo)) from exc
         try:
             user = _data(response, CHECK)
         except PublishError as error:
@@ -184,7 +199,7 @@ class Publisher(BasePublisher):
             )
             self._raise_for_status(response, UPLOAD, tz)
         except requests.RequestException as exc:
-            raise self._error(exc, UPLOAD, tz) from exc
+            raise self._error(exc, session, UPLOAD, tz) from exc
         except PublishError as error:
             raise _for_step(error, UPLOAD) from None
         return media_id
@@ -195,25 +210,30 @@ class Publisher(BasePublisher):
 
     # --- errors -------------------------------------------------------------------------------------------
 
-    def _error(self, exc: Exception, step: str, tz: ZoneInfo) -> PublishError:
+    def _error(self, exc: Exception, session: ApiSession, step: str, tz: ZoneInfo) -> PublishError:
         if isinstance(exc, tweepy.HTTPException):
             error = self._http_error(exc.response, step, tz)
-        elif isinstance(exc, requests.JSONDecodeError):
-            error = unreadable(NETWORK, f"{step}: {describe(exc)}")
-        elif request_never_sent(exc):
-            error = unreachable(NETWORK, exc)
-        elif isinstance(exc, requests.ReadTimeout):
-            error = no_answer(NETWORK, self.read_timeout, exc)
+        elif isinstance(exc, requests.RequestException):
+            error = transport_error(NETWORK, exc, session.last_read_timeout)
+        elif session.last_response is not None and not 200 <= session.last_response.status_code < 300:
+            error = self._http_error(session.last_response, step, tz)  # the answer tweepy could not read
         else:
-            error = connection_lost(NETWORK, exc)
+            raise exc  # not about an answer: a fault of ours
         return _for_step(error, step)
 
     def _http_error(self, response: requests.Response, step: str, tz: ZoneInfo) -> PublishError:
+        """What an answer that is not a 2xx amounts to."""
         status = response.status_code
         body = _body(response)
         detail = f"{step}: HTTP {status} {body}"
+        # First, whatever the body says: a 5xx may come after X created the post, a 429 is a refusal.
+        if status >= 500:
+            return server_error(NETWORK, detail)
         if status == 429:
             return _rate_limited(response, step, tz, detail)
+        if not 400 <= status < 500 or _problem(response) is None:
+            # A redirect, or a page that is not X's (a proxy's, a load balancer's): nothing says it was refused.
+            return unreadable(NETWORK, detail)
         if status == 401:
             return PublishError(
                 _("X refused the credentials: reconnect the account."),
@@ -236,16 +256,12 @@ class Publisher(BasePublisher):
                 kind=ErrorKind.PERMANENT,
                 detail=detail,
             )
-        if status >= 500:
-            return server_error(NETWORK, detail)
-        if 400 <= status < 500:
-            message = (
-                _("X refused an image (format or size): replace it, then send the post again.")
-                if step == UPLOAD
-                else _("X refused the post as invalid (too long, or a wrong image): correct it, then send it again.")
-            )
-            return PublishError(message, kind=ErrorKind.PERMANENT, detail=detail)
-        return unreadable(NETWORK, detail)
+        message = (
+            _("X refused an image (format or size): replace it, then send the post again.")
+            if step == UPLOAD
+            else _("X refused the post as invalid (too long, or a wrong image): correct it, then send it again.")
+        )
+        return PublishError(message, kind=ErrorKind.PERMANENT, detail=detail)
 
 
 def _for_step(error: PublishError, step: str) -> PublishError:
@@ -266,8 +282,11 @@ def _rate_limited(response: requests.Response, step: str, tz: ZoneInfo, detail: 
     resets = [reset for reset in (window_reset, *daily_resets) if reset]
     retry_at = max(resets) if resets else later(_DEFAULT_RATE_LIMIT_MINUTES)
     when = at_time(retry_at, tz)
+    problem = _problem(response) or {}
     if step == CHECK:
         message = format_lazy(_("X limits the number of requests: try again after {time}."), time=when)
+    elif problem.get("title") == "UsageCapExceeded" or str(problem.get("type", "")).endswith("/usage-capped"):
+        message = format_lazy(_("The X app's usage cap is used up: it will be tried again at {time}."), time=when)
     elif daily_resets:
         message = format_lazy(
             _("The daily number of posts on X is used up: it will be tried again at {time}."), time=when
@@ -275,6 +294,20 @@ def _rate_limited(response: requests.Response, step: str, tz: ZoneInfo, detail: 
     else:
         message = format_lazy(_("X limits the number of posts: it will be tried again at {time}."), time=when)
     return PublishError(message, kind=ErrorKind.RETRY, retry_at=retry_at, detail=detail)
+
+
+def _problem(response: requests.Response) -> dict[str, Any] | None:
+    """X's error object in an answer: a v2 problem (``type``, ``title``, ``detail``) or the older ``errors``
+    list; None for any other body (a proxy's HTML page, an empty body, JSON of another shape)."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if any(isinstance(payload.get(key), str) for key in ("type", "title", "detail")):
+        return payload
+    return payload if isinstance(payload.get("errors"), list) else None
 
 
 def _epoch(value: str | None) -> datetime | None:

@@ -9,14 +9,12 @@ from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from editorial import publishing
 from editorial.clock import local_day_bounds
 from editorial.models import Post, PostVariant, Publication, Review, Zone
+from editorial.selectors.publishing import late_publications
 
 # Dashboards show the first rows of each list; the full lists live on their own pages.
 DASHBOARD_ROWS = 15
-# Beat sends a heartbeat every 30 s: four missed ones mean beat or every worker is down.
-WORKER_STALE_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def publishing_watch(*, zone: Zone, worker_seen_at: datetime | None, now: dateti
     grace = timedelta(seconds=settings.PUBLISH_ALERT_AFTER_SECONDS)
     # late_publications shifted by its grace period lists what is due now; the late ones are the oldest of them.
     due = list(
-        publishing.late_publications(now=now + grace, zone=zone)
+        late_publications(now=now + grace, zone=zone)
         .select_related("post", "channel")
         .defer("channel__credentials_encrypted")
         .order_by("next_attempt_at", "pk")[:DASHBOARD_ROWS]
@@ -112,7 +110,8 @@ def publishing_watch(*, zone: Zone, worker_seen_at: datetime | None, now: dateti
     return PublishingWatch(
         late=late,
         worker_seen_at=worker_seen_at,
-        worker_stale=worker_seen_at is not None and now - worker_seen_at > WORKER_STALE_AFTER,
+        worker_stale=worker_seen_at is not None
+        and now - worker_seen_at > timedelta(seconds=settings.PUBLISH_HEARTBEAT_STALE_SECONDS),
         # A fresh install has never seen a worker: only an incident once something waits for one.
         worker_never_seen_while_due=worker_seen_at is None and bool(due),
     )

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
-from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.utils import timezone
 
-from editorial.models import Channel, Post, Publication, Zone
+from editorial.models import Channel, Heartbeat, Post, Publication, Zone
 
 Status = Publication.Status
+# Publications the dispatcher may claim: waiting for their time.
+WAITING = (Status.PENDING, Status.RETRYING)
+# Publications an edit or a cancellation may still stop: nothing has been sent for them yet.
+NOT_STARTED = (Status.PENDING, Status.RETRYING, Status.QUEUED)
+# How long after the send budget a publication still "sending" is taken for stuck (its worker died): the budget
+# bounds the publisher's calls, this covers the database work around them and a busy machine.
+STUCK_MARGIN = timedelta(seconds=10)
+# The heartbeat of the publishing service (beat and a worker), see editorial.publishing.reap.
+HEARTBEAT = "publishing"
 
 # Publications still on their way: the post page refreshes itself while one of them is in this state.
 IN_FLIGHT = frozenset({Status.PENDING, Status.QUEUED, Status.SENDING, Status.RETRYING})
@@ -52,3 +64,39 @@ def zone_channels_state(*, zone: Zone) -> QuerySet[Channel]:
 def channel_of_zone(*, zone: Zone, channel_id: int) -> Channel:
     """One channel of the zone (raises Channel.DoesNotExist for another zone's or an unknown id)."""
     return Channel.objects.select_related("zone").get(pk=channel_id, zone=zone)
+
+
+def stuck_since(now: datetime) -> datetime:
+    """A publication whose sending started before this moment is stuck: no publisher call lasts that long."""
+    return now - timedelta(seconds=settings.PUBLISH_SEND_BUDGET_SECONDS) - STUCK_MARGIN
+
+
+def late_publications(*, now: datetime | None = None, zone: Zone | None = None) -> QuerySet[Publication]:
+    """Publications of approved posts that should have gone out and did not, outside a deliberate pause: not
+    started PUBLISH_ALERT_AFTER_SECONDS after their time, or sending for longer than any call may last (their
+    worker died). The dashboard and ``check_publishing`` show them even when beat itself is down."""
+    now = now or timezone.now()
+    late = Publication.objects.filter(
+        Q(status__in=NOT_STARTED, next_attempt_at__lt=now - timedelta(seconds=settings.PUBLISH_ALERT_AFTER_SECONDS))
+        | Q(status=Status.SENDING, sending_started_at__lt=stuck_since(now)),
+        post__status=Post.Status.APPROVED,
+        post__zone__publishing_paused=False,
+    ).exclude(channel__status=Channel.Status.PAUSED)
+    if zone is not None:
+        late = late.filter(post__zone=zone)
+    return late
+
+
+def needing_a_person(*, zone: Zone | None = None, now: datetime | None = None) -> QuerySet[Publication]:
+    """Every publication a person must look at: failed, unknown outcome, late or stuck. Oldest problem first."""
+    late_ids = late_publications(now=now, zone=zone).values("pk")
+    problems = Publication.objects.filter(Q(status__in=NEEDS_DECISION) | Q(pk__in=late_ids))
+    if zone is not None:
+        problems = problems.filter(post__zone=zone)
+    return problems.order_by("updated_at", "pk")
+
+
+def worker_last_seen() -> datetime | None:
+    """When the publishing service (beat and a worker together) last proved alive; None on a new installation.
+    Read from the database, so that it shows when Redis is down."""
+    return Heartbeat.objects.filter(name=HEARTBEAT).values_list("seen_at", flat=True).first()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from accounts import permissions
 from accounts.models import Role
 from editorial.models import Channel, Item, Post, Publication, Value, Zone
-from editorial.tasks import HEARTBEAT_CACHE_KEY
 
 
 @dataclass(frozen=True)
@@ -54,8 +51,3 @@ def zone_overview(*, zone: Zone, user: Any) -> ZoneOverview:
             post__zone=zone, status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN]
         ).count(),
     )
-
-
-def worker_last_seen() -> datetime | None:
-    """When a worker last ran beat's heartbeat (None: never seen since the cache was cleared)."""
-    return cache.get(HEARTBEAT_CACHE_KEY)

@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import hmac
 import io
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
@@ -19,13 +20,14 @@ from django.utils import timezone, translation
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from PIL import Image
 from requests.adapters import HTTPAdapter
+from urllib3.util import Timeout
 
 from editorial.models import Channel, PostVariant, VariantMedia
 from editorial.publishers import base, get_publisher
 from editorial.publishers.base import KEEPALIVE_IDLE_SECONDS, ErrorKind, PublishError
 from editorial.publishers.x import Publisher
 from tests.factories import make_post, make_user, make_zone
-from tests.fakes.social import Answer, FakeSocial, Received, closed_port_url
+from tests.fakes.social import Answer, FakeSocial, Received, closed_port_url, stalled_port_url, tls_certificate
 
 CREDENTIALS = {
     "api_key": "consumer-key-1",
@@ -152,7 +154,7 @@ def test_it_uses_the_settings(fake, channel, settings):
     assert result.url.endswith(result.external_id)
 
 
-def test_every_request_carries_the_timeouts(fake, channel, monkeypatch):
+def test_every_request_carries_the_timeouts_within_the_send_budget(fake, channel, monkeypatch):
     seen = []
     send = HTTPAdapter.send
 
@@ -162,10 +164,16 @@ def test_every_request_carries_the_timeouts(fake, channel, monkeypatch):
 
     monkeypatch.setattr(HTTPAdapter, "send", spy)
 
-    publisher(fake.url, connect_timeout=1.5, read_timeout=7).publish(variant_for(channel, images=(("red", "Radar"),)))
+    publisher(fake.url, connect_timeout=1.5, read_timeout=7, send_budget=20).publish(
+        variant_for(channel, images=(("red", "Radar"),))
+    )
 
     assert [url.removeprefix(fake.url) for url, _ in seen] == ["/2/media/upload", "/2/media/metadata", "/2/tweets"]
-    assert {timeout for _, timeout in seen} == {(1.5, 7.0)}
+    timeouts = [timeout for _, timeout in seen]
+    assert all(isinstance(timeout, Timeout) for timeout in timeouts)
+    assert {(timeout.connect_timeout, timeout.read_timeout) for timeout in timeouts} == {(1.5, 7.0)}
+    totals = [timeout.total for timeout in timeouts]
+    assert 19 < totals[-1] <= totals[0] <= 20  # what is left of the budget, smaller call after call
     assert len(fake.received()) == 3
 
 
@@ -293,21 +301,77 @@ def test_images_are_uploaded_with_their_alt_text_then_attached(fake, channel):
     assert fake.received("tweets")[0].json() == {"text": TEXT, "media": {"media_ids": media_ids}}
 
 
-# --- rate limits: nothing was created, try again at the time X gives -----------------------------------------
+# The classification of the create call: one test (or one parametrized case) per row of the table in
+# docs/architecture.md, "How a network's answer is classified".
+
+X_UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+X_FORBIDDEN = {"title": "Forbidden", "type": "about:blank", "status": 403, "detail": "You are not permitted."}
+X_DUPLICATE = {
+    "detail": "You are not allowed to create a Tweet with duplicate content.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
+X_INVALID = {
+    "errors": [{"parameters": {"text": ["x" * 20]}, "message": "text is too long"}],
+    "title": "Invalid Request",
+    "detail": "One or more parameters to your request was invalid.",
+    "type": "https://api.twitter.com/2/problems/invalid-request",
+}
+# The body X gives when the app's usage cap is reached (github.com/xdevplatform/xdk/issues/25).
+X_USAGE_CAP = {
+    "account_id": "1234",
+    "product_name": "standard-basic",
+    "title": "UsageCapExceeded",
+    "period": "Monthly",
+    "scope": "Product",
+    "detail": "Usage cap exceeded: Monthly product cap",
+    "type": "https://api.twitter.com/2/problems/usage-capped",
+}
+HTML = {"content-type": "text/html; charset=utf-8"}
+
+
+def create_error(fake: FakeSocial, channel: Channel, answer: Answer, **options) -> PublishError:
+    """The error of a publication whose create call gets ``answer``; exactly one create request was made."""
+    fake.script("tweets", answer)
+    error = publish_error(publisher(fake.url, **options), variant_for(channel))
+    assert len(fake.received("tweets")) == 1
+    return error
+
+
+# --- any 5xx: unknown, whatever it says --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(status=500, body={"title": "Internal Server Error", "type": "about:blank", "status": 500}),
+        Answer(status=502, headers=HTML, body="<html><body>Bad gateway</body></html>"),
+        Answer(status=503, body=""),
+        Answer(status=503, headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": "4102444800"}, body={}),
+        Answer(status=503, body=X_USAGE_CAP),
+        Answer(status=500, body=X_UNAUTHORIZED),
+    ],
+    ids=["500-problem", "502-html", "503-empty", "503-rate-headers", "503-usage-cap", "500-unauthorized-body"],
+)
+def test_any_5xx_is_unknown_whatever_it_says(fake, channel, answer):
+    error = create_error(fake, channel, answer)
+
+    assert error.kind == ErrorKind.UNKNOWN
+    assert error.retry_at is None and not error.needs_reconnect
+
+
+# --- 429: nothing was created, try again at the time X gives --------------------------------------------------
 
 
 def test_429_retries_at_the_reset_time(fake, channel):
     reset = int(time.time()) + 600
-    fake.script(
-        "tweets",
-        Answer(status=429, headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}, body={}),
-    )
+    answer = Answer(status=429, headers={"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}, body={})
 
     with translation.override("en"):
-        error = publish_error(publisher(fake.url), variant_for(channel))
+        error = create_error(fake, channel, answer)
         message = str(error.message)
 
-    assert len(fake.received("tweets")) == 1
     assert error.kind == ErrorKind.RETRY
     assert error.retry_at == datetime.fromtimestamp(reset, tz=UTC)
     local = timezone.localtime(error.retry_at, channel.zone.tzinfo)
@@ -329,80 +393,119 @@ def test_the_daily_cap_retries_at_its_own_reset(fake, channel, scope):
         f"x-{other}-limit-24hour-remaining": "12",
         f"x-{other}-limit-24hour-reset": str(daily_reset + 5000),
     }
-    fake.script("tweets", Answer(status=429, headers=headers, body={"title": "Too Many Requests"}))
 
     with translation.override("en"):
-        error = publish_error(publisher(fake.url), variant_for(channel))
+        error = create_error(fake, channel, Answer(status=429, headers=headers, body={"title": "Too Many Requests"}))
         message = str(error.message)
 
-    assert len(fake.received("tweets")) == 1
     assert error.kind == ErrorKind.RETRY
     assert error.retry_at == datetime.fromtimestamp(daily_reset, tz=UTC)
     assert message.startswith("The daily number of posts on X is used up")
 
 
-def test_429_without_headers_retries_later(fake, channel):
-    fake.script("tweets", Answer(status=429, body={"title": "Too Many Requests"}))
+def test_the_usage_cap_retries_and_says_so(fake, channel):
+    with translation.override("en"):
+        error = create_error(
+            fake, channel, Answer(status=429, headers={"x-rate-limit-remaining": "39999"}, body=X_USAGE_CAP)
+        )
+        message = str(error.message)
 
-    error = publish_error(publisher(fake.url), variant_for(channel))
+    assert error.kind == ErrorKind.RETRY
+    assert message.startswith("The X app's usage cap is used up: it will be tried again at ")
+    assert "UsageCapExceeded" in error.detail
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(status=429, body={"title": "Too Many Requests"}),
+        Answer(status=429, headers=HTML, body="<html>Too many requests</html>"),
+        Answer(status=429, body=""),
+        # Bodies and headers tweepy itself fails to read.
+        Answer(status=429, body=["not", "an", "object"]),
+        Answer(status=429, headers={"x-rate-limit-reset": "soon"}, body={}),
+    ],
+    ids=["problem", "html", "empty", "list", "unreadable-reset"],
+)
+def test_any_429_retries_later_whatever_its_body(fake, channel, answer):
+    error = create_error(fake, channel, answer)
 
     assert error.kind == ErrorKind.RETRY
     assert timezone.now() + timedelta(minutes=14) < error.retry_at < timezone.now() + timedelta(minutes=16)
-    assert len(fake.received("tweets")) == 1
 
 
-# --- refusals -----------------------------------------------------------------------------------------------
+# --- refusals in X's own words ------------------------------------------------------------------------------
 
 
 def test_401_asks_to_reconnect(fake, channel):
-    fake.script("tweets", Answer(status=401, body={"title": "Unauthorized", "status": 401, "detail": "Unauthorized"}))
-
     with translation.override("en"):
-        error = publish_error(publisher(fake.url), variant_for(channel))
+        error = create_error(fake, channel, Answer(status=401, body=X_UNAUTHORIZED))
         message = str(error.message)
 
     assert error.kind == ErrorKind.PERMANENT
     assert error.needs_reconnect
     assert message == "X refused the credentials: reconnect the account."
     assert "401" in error.detail
-    assert len(fake.received("tweets")) == 1
 
 
 def test_duplicate_content_is_unknown(fake, channel):
-    body = {
-        "detail": "You are not allowed to create a Tweet with duplicate content.",
-        "type": "about:blank",
-        "title": "Forbidden",
-        "status": 403,
-    }
-    fake.script("tweets", Answer(status=403, body=body))
-
-    error = publish_error(publisher(fake.url), variant_for(channel))
+    error = create_error(fake, channel, Answer(status=403, body=X_DUPLICATE))
 
     assert error.kind == ErrorKind.UNKNOWN
     assert "duplicate content" in error.detail
-    assert len(fake.received("tweets")) == 1
 
 
 def test_other_403_is_permanent(fake, channel):
-    body = {"title": "Forbidden", "status": 403, "detail": "You are not permitted to perform this action."}
-    fake.script("tweets", Answer(status=403, body=body))
-
-    error = publish_error(publisher(fake.url), variant_for(channel))
+    error = create_error(fake, channel, Answer(status=403, body=X_FORBIDDEN))
 
     assert error.kind == ErrorKind.PERMANENT
     assert not error.needs_reconnect
-    assert len(fake.received("tweets")) == 1
 
 
-def test_400_is_permanent(fake, channel):
-    fake.script("tweets", Answer(status=400, body={"errors": [{"message": "text is too long"}], "title": "Invalid"}))
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, X_INVALID),
+        (400, {"errors": [{"message": "text is too long"}]}),
+        (404, {"title": "Not Found Error", "type": "https://api.twitter.com/2/problems/resource-not-found"}),
+        (422, {"detail": "Unprocessable"}),
+    ],
+    ids=["400-problem", "400-errors-list", "404-problem", "422-detail"],
+)
+def test_other_4xx_in_xs_own_words_is_permanent(fake, channel, status, body):
+    error = create_error(fake, channel, Answer(status=status, body=body))
+
+    assert error.kind == ErrorKind.PERMANENT
+    assert not error.needs_reconnect
+    assert f"HTTP {status}" in error.detail
+
+
+def test_the_post_sent_is_the_one_refused(fake, channel):
+    fake.script("tweets", Answer(status=400, body=X_INVALID))
 
     error = publish_error(publisher(fake.url), variant_for(channel, text="x" * 400))
 
     assert error.kind == ErrorKind.PERMANENT
     assert "text is too long" in error.detail
     assert fake.received("tweets")[0].json() == {"text": "x" * 400}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(status=401, headers=HTML, body="<html>Unauthorized</html>"),
+        Answer(status=403, headers=HTML, body="<html><body>Request blocked by the firewall</body></html>"),
+        Answer(status=400, body=""),
+        Answer(status=404, body={"message": "no route"}),
+        Answer(status=400, body=["not", "an", "object"]),
+    ],
+    ids=["401-html", "403-html", "400-empty", "404-other-json", "400-list"],
+)
+def test_a_4xx_that_is_not_xs_error_object_is_unknown(fake, channel, answer):
+    error = create_error(fake, channel, answer)
+
+    assert error.kind == ErrorKind.UNKNOWN
+    assert not error.needs_reconnect
 
 
 def test_missing_credentials_send_nothing(fake, channel):
@@ -415,26 +518,37 @@ def test_missing_credentials_send_nothing(fake, channel):
     assert fake.received() == []
 
 
-# --- ambiguous: maybe published, never re-sent by itself ----------------------------------------------------
+# --- other answers we cannot read: unknown ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
-def test_5xx_is_unknown(fake, channel, status):
-    fake.script("tweets", Answer(status=status, body={"title": "Service Unavailable"}))
-
-    error = publish_error(publisher(fake.url), variant_for(channel))
+def test_a_2xx_that_is_not_json_is_unknown(fake, channel):
+    error = create_error(fake, channel, Answer(status=201, headers=HTML, body="<html>ok</html>"))
 
     assert error.kind == ErrorKind.UNKNOWN
-    assert error.retry_at is None
-    assert len(fake.received("tweets")) == 1
+
+
+def test_a_2xx_without_an_id_is_unknown(fake, channel):
+    error = create_error(fake, channel, Answer(status=201, body={"data": {"text": TEXT}}))
+
+    assert error.kind == ErrorKind.UNKNOWN
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_unknown_and_never_followed(fake, channel, status):
+    """requests would send the same POST again to the address of a 307 or 308: a second create call."""
+    error = create_error(fake, channel, Answer(status=status, headers={"Location": f"{fake.url}/2/tweets"}, body=""))
+
+    assert error.kind == ErrorKind.UNKNOWN
+
+
+# --- no answer after the request was sent: unknown ----------------------------------------------------------
 
 
 def test_read_timeout_is_unknown(fake, channel):
-    fake.script("tweets", Answer(mode="hang"))
     started = time.monotonic()
 
     with translation.override("en"):
-        error = publish_error(publisher(fake.url, read_timeout=0.5), variant_for(channel))
+        error = create_error(fake, channel, Answer(mode="hang"), read_timeout=0.5)
         message = str(error.message)
 
     assert time.monotonic() - started < 3
@@ -443,13 +557,51 @@ def test_read_timeout_is_unknown(fake, channel):
     assert fake.received("tweets")[0].json() == {"text": TEXT}
 
 
-def test_connection_cut_after_sending_is_unknown(fake, channel):
-    fake.script("tweets", Answer(mode="close"))
-
-    error = publish_error(publisher(fake.url), variant_for(channel))
+@pytest.mark.parametrize("mode", ["close", "reset"])
+def test_a_connection_cut_after_sending_is_unknown(fake, channel, mode):
+    error = create_error(fake, channel, Answer(mode=mode))
 
     assert error.kind == ErrorKind.UNKNOWN
-    assert len(fake.received("tweets")) == 1
+
+
+@pytest.fixture
+def tls_fake(monkeypatch):
+    """The fake over HTTPS, its certificate trusted as X's would be."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls_certificate())
+    with FakeSocial(tls=True) as server:
+        yield server
+
+
+def test_it_posts_over_https(tls_fake, channel):
+    result = publisher(tls_fake.url).publish(variant_for(channel))
+
+    [tweet] = tls_fake.received("tweets")
+    assert result.external_id == tweet.answer["data"]["id"]
+
+
+@pytest.mark.parametrize("mode", ["tls_error", "reset", "close"])
+def test_a_tls_connection_broken_after_sending_is_unknown(tls_fake, channel, mode):
+    """requests reports a TLS error while reading the answer as an SSLError, like a failed handshake: the
+    request was sent, so it must not count as "never sent"."""
+    error = create_error(tls_fake, channel, Answer(mode=mode))
+
+    assert error.kind == ErrorKind.UNKNOWN
+
+
+def test_a_tls_handshake_that_times_out_is_unknown(channel):
+    """urllib3 reports a socket timeout during the handshake as a read timeout, the very error of an answer that
+    never came after the request was sent: requests cannot tell the two apart."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel completes the TCP handshake; nobody ever answers the TLS one
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}"
+        error = publish_error(publisher(url, connect_timeout=0.3, read_timeout=0.3), variant_for(channel))
+
+    assert error.kind == ErrorKind.UNKNOWN
+    assert "ReadTimeout" in error.detail
+
+
+# --- no connection was ever made: retry -----------------------------------------------------------------------
 
 
 def test_connection_refused_retries(fake, channel):
@@ -461,22 +613,33 @@ def test_connection_refused_retries(fake, channel):
     assert fake.received() == []
 
 
-def test_a_2xx_that_is_not_json_is_unknown(fake, channel):
-    fake.script("tweets", Answer(status=201, headers={"content-type": "text/html"}, body="<html>ok</html>"))
+def test_a_connect_timeout_retries(channel):
+    started = time.monotonic()
+    with stalled_port_url() as url:
+        error = publish_error(publisher(url, connect_timeout=0.3), variant_for(channel))
+
+    assert time.monotonic() - started < 2
+    assert error.kind == ErrorKind.RETRY
+    assert "ConnectTimeout" in error.detail
+
+
+def test_a_refused_certificate_retries(channel, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())  # the public authorities, not the fake's
+    with FakeSocial(tls=True) as server:
+        error = publish_error(publisher(server.url), variant_for(channel))
+
+    assert error.kind == ErrorKind.RETRY
+    assert "CERTIFICATE_VERIFY_FAILED" in error.detail
+    assert server.received() == []
+
+
+def test_an_unreachable_proxy_retries(fake, channel, no_proxy_in_environment):
+    no_proxy_in_environment.setenv("HTTP_PROXY", closed_port_url())
 
     error = publish_error(publisher(fake.url), variant_for(channel))
 
-    assert error.kind == ErrorKind.UNKNOWN
-    assert len(fake.received("tweets")) == 1
-
-
-def test_a_2xx_without_an_id_is_unknown(fake, channel):
-    fake.script("tweets", Answer(status=201, body={"data": {"text": TEXT}}))
-
-    error = publish_error(publisher(fake.url), variant_for(channel))
-
-    assert error.kind == ErrorKind.UNKNOWN
-    assert len(fake.received("tweets")) == 1
+    assert error.kind == ErrorKind.RETRY
+    assert fake.received() == []
 
 
 # --- image steps: before the create call, so nothing is public yet --------------------------------------------
@@ -488,10 +651,25 @@ def test_a_2xx_without_an_id_is_unknown(fake, channel):
         ("media_upload", Answer(status=429, headers={"x-rate-limit-reset": "4102444800"}, body={}), ErrorKind.RETRY),
         ("media_upload", Answer(status=503, body={}), ErrorKind.RETRY),
         ("media_upload", Answer(mode="hang"), ErrorKind.RETRY),
+        ("media_upload", Answer(mode="reset"), ErrorKind.RETRY),
         ("media_upload", Answer(status=200, body="not json"), ErrorKind.RETRY),
+        ("media_upload", Answer(status=200, body={"data": {}}), ErrorKind.RETRY),
+        ("media_upload", Answer(status=403, headers=HTML, body="<html>blocked</html>"), ErrorKind.RETRY),
         ("media_upload", Answer(status=400, body={"errors": [{"message": "bad image"}]}), ErrorKind.PERMANENT),
         ("media_metadata", Answer(status=500, body={}), ErrorKind.RETRY),
-        ("media_metadata", Answer(status=401, body={}), ErrorKind.PERMANENT),
+        ("media_metadata", Answer(status=401, body=X_UNAUTHORIZED), ErrorKind.PERMANENT),
+    ],
+    ids=[
+        "upload-429",
+        "upload-503",
+        "upload-hang",
+        "upload-reset",
+        "upload-not-json",
+        "upload-no-id",
+        "upload-403-html",
+        "upload-400",
+        "metadata-500",
+        "metadata-401",
     ],
 )
 def test_an_image_failure_stops_before_the_create_call(fake, channel, route, answer, kind):
@@ -515,7 +693,7 @@ def test_an_image_rate_limit_keeps_the_reset_time(fake, channel):
 
 
 def test_an_unauthorized_upload_asks_to_reconnect(fake, channel):
-    fake.script("media_upload", Answer(status=401, body={"title": "Unauthorized"}))
+    fake.script("media_upload", Answer(status=401, body=X_UNAUTHORIZED))
 
     error = publish_error(publisher(fake.url), variant_for(channel, images=(("red", "Radar"),)))
 
@@ -536,7 +714,7 @@ def test_check_connection_names_the_account(fake, channel):
 
 
 def test_check_connection_reports_refused_credentials(fake, channel):
-    fake.script("users_me", Answer(status=401, body={"title": "Unauthorized"}))
+    fake.script("users_me", Answer(status=401, body=X_UNAUTHORIZED))
 
     with pytest.raises(PublishError) as caught:
         publisher(fake.url).check_connection(channel)

@@ -17,7 +17,16 @@ from PIL import Image
 
 from editorial import publishing, services
 from editorial.audit_verify import verify_chain
-from editorial.models import AuditEvent, Channel, Item, Post, PostVariant, Publication, PublicationAttempt
+from editorial.models import (
+    AuditEvent,
+    Channel,
+    Heartbeat,
+    Item,
+    Post,
+    PostVariant,
+    Publication,
+    PublicationAttempt,
+)
 from editorial.publishers import PublishError, PublishResult
 from editorial.publishers.base import BasePublisher, ErrorKind, read_image
 from tests.concurrency import at_once
@@ -129,7 +138,12 @@ def test_a_text_changed_behind_the_approval_is_refused_at_send_time(zone_users, 
     assert CALLS == []
     assert "not the version that was approved" in Publication.objects.filter(post=post).first().last_error
     assert AuditEvent.objects.filter(action="editorial.publication.alert").count() == 2
-    assert mail.outbox and zone_users.officer.email in mail.outbox[0].to
+    assert mail.outbox == []  # the alerts are e-mailed grouped, by the reaper
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publishing.publications_reap().mails == 1
+    [sent] = mail.outbox
+    assert zone_users.officer.email in sent.to and "2" in sent.subject
+    assert sent.body.count("not the version that was approved") == 2
 
 
 # --- Dispatcher ----------------------------------------------------------------------------------------
@@ -260,6 +274,7 @@ def test_bad_credentials_fail_and_mark_the_channel_for_reconnection(zone_users, 
     SCRIPT.append(error)
     with django_capture_on_commit_callbacks(execute=True):
         assert send_all(post) == [Status.FAILED]
+        publishing.publications_reap()
     channel = Channel.objects.get(zone=zone_users.zone, kind="x")
     assert channel.status == Channel.Status.NEEDS_RECONNECT
     assert Publication.objects.get(post=post).last_error == "X a refusé les identifiants : reconnectez le compte."
@@ -456,23 +471,20 @@ def test_two_dispatchers_at_once_queue_each_publication_once(postgres, zone_user
 
 
 def test_check_publishing_fails_on_a_late_publication_and_a_silent_worker(zone_users, capsys):
-    from django.core.cache import cache
     from django.core.management import call_command
 
-    from editorial.tasks import HEARTBEAT_CACHE_KEY
-
-    cache.set(HEARTBEAT_CACHE_KEY, timezone.now())
+    publishing.heartbeat_record()
     call_command("check_publishing")
     assert "Publishing OK" in capsys.readouterr().out
 
     post = approved_post(zone_users, channels=("x",))
     Publication.objects.filter(post=post).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
-    cache.delete(HEARTBEAT_CACHE_KEY)
+    Heartbeat.objects.update(seen_at=timezone.now() - timedelta(minutes=3))
     with pytest.raises(SystemExit) as exit_info:
         call_command("check_publishing")
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert "late: publication" in err and "no worker heartbeat" in err
+    assert "late: publication" in err and "has not answered since" in err
 
 
 def test_a_pause_bounce_is_not_an_attempt(zone_users, django_capture_on_commit_callbacks):
@@ -637,8 +649,8 @@ def test_a_publication_late_again_after_a_retry_alerts_again(zone_users, django_
 
 
 def test_a_publication_costs_a_fixed_number_of_queries(zone_users, django_assert_max_num_queries):
-    """The publish task's database work is the throughput ceiling (docs/performance.md): keep it from growing.
-    The bound holds whatever the number of channels, images, comments or reviews of the post."""
+    """The publish task's database work stays small and fixed: whatever the number of channels, images, comments
+    or reviews of the post."""
     images = {"x": [("red", "Un radar"), ("blue", "Deux policiers")], "facebook": [("green", "Le panneau")]}
     post = approved_post(zone_users, images=images)
     for n in range(5):
@@ -646,11 +658,11 @@ def test_a_publication_costs_a_fixed_number_of_queries(zone_users, django_assert
     due_now(post)
     publishing.publications_dispatch()
     publication = Publication.objects.get(post=post, channel__kind="x")
-    # Before the call: the texts with their images, channels, post and zone (one statement), the claim (UPDATE
-    # ... RETURNING in autocommit). The outcome: the post locked, the attempt, the publication, the post
-    # completed (not yet: Facebook waits), the audit chain's lock and head, the event. PostgreSQL adds BEGIN and
-    # SET LOCAL synchronous_commit.
-    with django_assert_max_num_queries(12 if connection.vendor == "postgresql" else 10):
+    # Before the call: the publication with its post, zone and channel; the texts with their channels; their
+    # images; the claim (autocommit). The outcome: the post locked, the attempt, the publication, the post
+    # completed (not yet: Facebook waits), the chain's head and the event; PostgreSQL adds the foreign-key check
+    # and the chain's lock. The test's transaction adds a savepoint and its release.
+    with django_assert_max_num_queries(14 if connection.vendor == "postgresql" else 12):
         assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
     assert len(IMAGES[-1]) == 2
     assert AuditEvent.objects.order_by("pk").last().action == "editorial.publication.published"
@@ -701,73 +713,75 @@ def test_dispatching_many_costs_the_same_queries_as_dispatching_a_few(
 
 
 def test_only_waiting_publications_are_claimed_by_the_dispatcher(zone_users, celery_outbox):
-    """The claim's condition on the status still decides: a row that left "waiting" after it was read (here:
-    cancelled) is neither queued nor enqueued."""
+    """A row that left "waiting" (here: cancelled) is neither queued nor enqueued, even when asked for by id."""
     waiting, cancelled = approved_post(zone_users, channels=("x",)), approved_post(zone_users, channels=("x",))
     for post in (waiting, cancelled):
         due_now(post)
     gone = Publication.objects.get(post=cancelled)
     Publication.objects.filter(pk=gone.pk).update(status=Status.CANCELLED)
-    claimed = publishing._claim_waiting([gone.pk, Publication.objects.get(post=waiting).pk], timezone.now())
-    assert claimed == [Publication.objects.get(post=waiting).pk]
+    wanted = Publication.objects.get(post=waiting)
+    assert publishing.publications_dispatch(only=[gone.pk, wanted.pk]) == 1
     assert Publication.objects.get(pk=gone.pk).status == Status.CANCELLED
+    assert Publication.objects.get(pk=wanted.pk).status == Status.QUEUED
 
 
-def test_texts_read_before_the_post_changed_are_not_claimed(zone_users):
-    """The claim that follows the read requires the post to be still approved with the fingerprint the texts
-    were checked against: texts read before an edit and a new approval are never sent."""
+def test_texts_read_before_the_post_changed_are_never_sent(zone_users, monkeypatch):
+    """The claim that follows the read requires the row to be still queued by the same dispatch: texts read just
+    before an edit, a new approval and a new dispatch are never sent; the new message sends the new texts."""
+    from editorial.publishing import send
+
     post = approved_post(zone_users, channels=("x",))
     due_now(post)
     publishing.publications_dispatch()
     publication = Publication.objects.get(post=post)
-    read_then = post.approved_fingerprint
-    Post.objects.filter(pk=post.pk).update(approved_fingerprint="0" * 64)  # approved again, other texts
+    x = Channel.objects.get(zone=zone_users.zone, kind="x")
+    read = send.post_variants
 
-    assert publishing._claim_queued(publication.pk, timezone.now(), approved_fingerprint=read_then) is None
-    publication.refresh_from_db()
-    assert publication.status == Status.QUEUED and publication.attempts == 0
-    assert publishing._claim_queued(publication.pk, timezone.now(), approved_fingerprint="0" * 64) == 1
+    def read_then_the_post_changes(*, post):
+        variants = read(post=post)
+        edited = services.post_update(actor=zone_users.officer, post=post, texts={x: "Texte corrigé #Quevy"})
+        submit_and_approve(edited, zone_users.officer, zone_users.director)
+        due_now(edited)
+        assert publishing.publications_dispatch() == 1
+        return variants
+
+    monkeypatch.setattr(send, "post_variants", read_then_the_post_changes)
+    assert publishing.publication_send(publication_id=publication.pk) == "skipped"
+    assert CALLS == []
+    monkeypatch.undo()
+    assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
+    assert [(x.pk, "Texte corrigé #Quevy")] == CALLS
 
 
-# --- The outcome's commit on PostgreSQL ----------------------------------------------------------------
+# --- The claim's commit on PostgreSQL -------------------------------------------------------------------
 
 
-class SyncCommitProbe(BasePublisher):
-    """Notes, during the create call, the commit mode of the worker's connection and how many statements ran."""
+class ClaimProbe(BasePublisher):
+    """Notes, during the create call, whether the worker's connection is in a transaction and the publication's
+    status as another connection sees it."""
 
-    seen: list[tuple[str, bool, int]] = []
+    seen: list[tuple[bool, str]] = []
 
     def publish(self, variant):
-        statements_before = len(connection.queries_log)
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            self.seen.append((cursor.fetchone()[0], connection.in_atomic_block, statements_before))
+        from tests.concurrency import at_once
+
+        [status] = at_once(lambda: Publication.objects.get(post=variant.post, channel=variant.channel).status, [()])
+        self.seen.append((connection.in_atomic_block, status))
         return PublishResult(external_id="id-probe", url="https://example.test/probe")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_only_the_outcome_commits_without_waiting_for_the_disk(postgres, zone_users, settings):
-    """The claim is what makes a crash during the call safe: it is committed, synchronously, before the call.
-    The outcome may be lost by a database crash (then the reaper makes it unknown): its commit does not wait
-    for the disk."""
+def test_the_claim_is_committed_before_the_create_call(postgres, zone_users, settings):
+    """The claim is what makes a crash during the call safe: committed before the call, so that a worker killed
+    during it leaves "sending" (which the reaper makes unknown), never "queued" (which would be sent again)."""
     post = approved_post(zone_users, channels=("x",))
     due_now(post)
     publishing.publications_dispatch()
     publication = Publication.objects.get(post=post)
-    settings.PUBLISHERS = {"x": {"BACKEND": f"{__name__}.SyncCommitProbe", "OPTIONS": {}}}
-    SyncCommitProbe.seen.clear()
-    with CaptureQueriesContext(connection) as queries:
-        assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
-    [(mode, in_transaction, before_call)] = SyncCommitProbe.seen
-    assert (mode, in_transaction) == ("on", False)  # the claim's commit is over, made with the default
-    sql = [q["sql"] for q in queries]
-    claim = [text for text in sql[:before_call] if text.startswith("UPDATE")]
-    assert len(claim) == 1 and "'sending'" in claim[0]  # one statement, in autocommit: its own commit
-    assert not any("synchronous_commit" in text for text in sql[:before_call])
-    assert sum("SET LOCAL synchronous_commit = off" in text for text in sql[before_call:]) == 1
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        assert cursor.fetchone()[0] == "on"  # SET LOCAL ended with the outcome's transaction
+    settings.PUBLISHERS = {"x": {"BACKEND": f"{__name__}.ClaimProbe", "OPTIONS": {}}}
+    ClaimProbe.seen.clear()
+    assert publishing.publication_send(publication_id=publication.pk) == Status.PUBLISHED
+    assert ClaimProbe.seen == [(False, Status.SENDING)]
     publication.refresh_from_db()
     assert publication.status == Status.PUBLISHED and publication.attempt_rows.get().outcome == "published"
 

@@ -7,14 +7,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from editorial import publishing
 from editorial.models import AuditEvent, Channel, Post, Publication
 from editorial.publishers import PublishError, PublishResult
 from editorial.publishers.base import BasePublisher, ErrorKind
-from editorial.tasks import HEARTBEAT_CACHE_KEY
 from tests.factories import make_item, make_post, submit_and_approve
 
 Status = Publication.Status
@@ -43,10 +42,8 @@ def scripted(settings):
     SCRIPT.clear()
     backend = {"BACKEND": f"{__name__}.ScriptedPublisher", "OPTIONS": {}}
     settings.PUBLISHERS = {"x": backend, "facebook": backend}
-    cache.delete(HEARTBEAT_CACHE_KEY)
     yield
     SCRIPT.clear()
-    cache.delete(HEARTBEAT_CACHE_KEY)
 
 
 @pytest.fixture
@@ -865,7 +862,7 @@ def test_a_deliberate_pause_is_not_late(client, zone_users):
 
 
 def test_a_stale_heartbeat_is_a_warning(en, zone_users):
-    cache.set(HEARTBEAT_CACHE_KEY, timezone.now() - timedelta(minutes=5), timeout=None)
+    publishing.heartbeat_record(now=timezone.now() - timedelta(minutes=5))
     en.force_login(zone_users.director)
     page = en.get(url("zone_dashboard", zone_users.zone)).content.decode()
     assert "The publishing service has not answered since" in page.split('id="worker-warning"')[1]
@@ -876,7 +873,7 @@ def test_a_fresh_heartbeat_or_nothing_due_is_no_warning(client, zone_users):
     # Never seen, but nothing is due: a fresh install is not an incident.
     approved_post(zone_users)
     assert 'id="worker-warning"' not in client.get(url("zone_dashboard", zone_users.zone)).content.decode()
-    cache.set(HEARTBEAT_CACHE_KEY, timezone.now() - timedelta(seconds=20), timeout=None)
+    publishing.heartbeat_record(now=timezone.now() - timedelta(seconds=20))
     assert 'id="worker-warning"' not in client.get(url("zone_dashboard", zone_users.zone)).content.decode()
 
 

@@ -12,8 +12,13 @@ It records every request (method, path, query, headers, body, time received) and
 Routes are named ``tweets``, ``media_upload``, ``media_metadata``, ``users_me``, ``feed``, ``photos``, ``page``.
 Canned answers queue per route (``"*"``: the next request of any route) and override the normal one:
 ``Answer(status=429, headers={...}, body={...})``, ``Answer(delay=2)`` (the normal answer, late),
-``Answer(mode="hang")`` (take the request, record it, never answer: a read timeout for the client) or
-``Answer(mode="close")`` (record it, then close the connection without a word).
+``Answer(mode="hang")`` (take the request, record it, never answer: a read timeout for the client),
+``Answer(mode="close")`` (record it, then close the connection without a word), ``Answer(mode="reset")`` (record
+it, then abort the connection with a TCP reset) or ``Answer(mode="tls_error")`` (record it, then send a record the
+client's TLS layer cannot decrypt: a TLS error while the answer is read; over plain HTTP, bytes that are not HTTP).
+
+``FakeSocial(tls=True)`` answers over HTTPS with a self-signed certificate made once per process; a client trusts
+it through ``tls_certificate()`` (the path of its PEM file, for REQUESTS_CA_BUNDLE or ``verify=``).
 
 In a test::
 
@@ -35,14 +40,22 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import datetime
+import functools
+import ipaddress
 import itertools
 import json
 import re
 import socket
+import ssl
+import struct
+import tempfile
 import threading
 import time
 import urllib.request
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -64,7 +77,9 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None  # dict or list: JSON; str: sent as is (say the Content-Type in headers)
     delay: float | None = None
-    mode: str = ""  # "hang": never answer; "close": close the connection without answering
+    # "hang": never answer; "close": close the connection without answering; "reset": abort it with a TCP reset;
+    # "tls_error": send what the client's TLS layer cannot decrypt
+    mode: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
@@ -141,8 +156,9 @@ class Received:
 class FakeSocial:
     """The server, in a background thread. ``url`` is its address once started."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0, tls: bool = False) -> None:
         self.delay = delay
+        self.tls = tls
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._scripts: dict[str, deque[Answer]] = defaultdict(deque)
@@ -151,12 +167,20 @@ class FakeSocial:
         self._server = ThreadingHTTPServer((host, port), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*_tls_files())
+            # The handshake happens on the first read, in the request's own thread: a client that refuses the
+            # certificate, or never finishes, holds up no one else.
+            self._server.socket = context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def start(self) -> FakeSocial:
         # A short poll interval: shutdown() waits for it, once per test.
@@ -258,6 +282,22 @@ class _Handler(BaseHTTPRequestHandler):
         )
         answer, release = self.fake._record(received)
         answer = answer or Answer()
+        if answer.mode == "reset":
+            # A zero linger time makes close() send a TCP reset instead of ending the connection cleanly. The
+            # socket is detached first: the handler's files would otherwise delay the close, and the server's own
+            # shutdown would end the connection cleanly before it.
+            raw = socket.socket(fileno=self.connection.detach())
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            raw.close()
+            self.close_connection = True
+            return
+        if answer.mode == "tls_error":
+            # An application-data record of 16 zero bytes, written under the TLS layer: no key decrypts it.
+            raw = socket.socket(fileno=self.connection.detach())
+            raw.sendall(b"\x17\x03\x03\x00\x10" + bytes(16))
+            raw.close()
+            self.close_connection = True
+            return
         if answer.mode in ("hang", "close"):
             if answer.mode == "hang":
                 release.wait()
@@ -440,12 +480,80 @@ class FakeSocialClient:
             return json.loads(response.read())
 
 
+@functools.cache
+def _tls_files() -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and localhost and its key, as PEM files, made once per process (one
+    file for every fake: a session that cached REQUESTS_CA_BUNDLE for an address keeps finding it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "FakeSocial")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tempfile.mkdtemp(prefix="fake-social-tls-")
+    cert_path, key_path = f"{folder}/cert.pem", f"{folder}/key.pem"
+    with open(cert_path, "wb") as out:
+        out.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as out:
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return cert_path, key_path
+
+
+def tls_certificate() -> str:
+    """The PEM file of the certificate a ``FakeSocial(tls=True)`` presents: what a client must trust."""
+    return _tls_files()[0]
+
+
 def closed_port_url() -> str:
     """An address where nothing listens: connecting there is refused at once."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def stalled_port_url() -> Iterator[str]:
+    """An address that listens but never accepts, its queue already full: connecting there times out."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            # Linux keeps backlog + 1 connections waiting; past that it drops the handshake, so connect() waits.
+            for _ in range(3):
+                filler = socket.socket()
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+                fillers.append(filler)
+            time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            for filler in fillers:
+                filler.close()
 
 
 @pytest.fixture

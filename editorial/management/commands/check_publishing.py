@@ -1,47 +1,54 @@
+"""For monitoring: every publishing problem, from the database alone, and the alerts raised once each."""
+
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from editorial import publishing, selectors
-from editorial.models import Publication
-
-# Beat sends the heartbeat every 30 s; four missed beats mean beat or every worker is down.
-HEARTBEAT_STALE_AFTER = timedelta(minutes=2)
+from editorial import publishing
+from editorial.selectors.publishing import NEEDS_DECISION, needing_a_person, worker_last_seen
 
 
 class Command(BaseCommand):
     help = (
-        "For monitoring (cron, Nagios...): exit 1 when a publication is late, a publication's outcome is unknown or "
-        "failed and nobody settled it, or no worker ran beat's heartbeat recently. Works when beat itself is down."
+        "For monitoring (cron every minute, Nagios...): exit 1 when a publication is late or stuck, failed or "
+        "unknown and nobody settled it, or the publishing service stopped; the list on stderr. It also raises the "
+        "alerts once each and e-mails them, like the reaper, so the team is told when beat, every worker or Redis "
+        "is down (--report-only: just report). Reads the database only: works when Redis is down."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--report-only", action="store_true", help="List the problems without raising alerts or e-mailing."
+        )
+
+    def handle(self, *args: Any, report_only: bool = False, **options: Any) -> None:
         now = timezone.now()
+        if not report_only:
+            publishing.publications_watch(now=now)
         problems: list[str] = []
-        for publication in publishing.late_publications(now=now).select_related("post__zone", "channel"):
-            minutes = int((now - publication.next_attempt_at).total_seconds() // 60)
-            problems.append(
-                f"late: publication {publication.pk} ({publication.post.zone.slug}, {publication.channel.kind}) "
-                f"due {minutes} min ago, status {publication.status}"
-            )
-        for publication in Publication.objects.filter(
-            status__in=[Publication.Status.UNKNOWN, Publication.Status.FAILED]
-        ).select_related("post__zone", "channel"):
-            problems.append(
-                f"{publication.status}: publication {publication.pk} ({publication.post.zone.slug}, "
-                f"{publication.channel.kind}): {publication.last_error}"
-            )
-        seen = selectors.worker_last_seen()
-        if seen is None or now - seen > HEARTBEAT_STALE_AFTER:
-            problems.append(f"no worker heartbeat since {seen.isoformat() if seen else 'the cache was cleared'}")
+        for publication in needing_a_person(now=now).select_related("post__zone", "channel"):
+            where = f"publication {publication.pk} ({publication.post.zone.slug}, {publication.channel.kind})"
+            if publication.status in NEEDS_DECISION:
+                problems.append(f"{publication.status}: {where}: {publication.last_error}")
+            elif publication.status == publication.Status.SENDING:
+                problems.append(f"stuck: {where} sending since {publication.sending_started_at.isoformat()}")
+            else:
+                minutes = int((now - publication.next_attempt_at).total_seconds() // 60)
+                problems.append(f"late: {where} due {minutes} min ago, status {publication.status}")
+        seen = worker_last_seen()
+        if seen is None:
+            problems.append("the publishing service (beat and a worker) has never answered")
+        elif (now - seen).total_seconds() > settings.PUBLISH_HEARTBEAT_STALE_SECONDS:
+            problems.append(f"the publishing service has not answered since {seen.isoformat()}")
         if not problems:
-            self.stdout.write("Publishing OK: nothing late, nothing unsettled, workers alive.")
+            self.stdout.write("Publishing OK: nothing late, nothing unsettled, the publishing service answers.")
             return
+        self.stderr.write(f"{len(problems)} problem(s):")
         for problem in problems:
             self.stderr.write(problem)
         sys.exit(1)

@@ -161,6 +161,12 @@ def can_manage_zone(user: Any, zone: Zone) -> bool:
     return has_right(user, zone, Right.MANAGE_ZONE)
 
 
+def can_watch_publishing(user: Any, zone: Zone) -> bool:
+    """Officers and directors answer for what goes out: they see the publications that need a person (failed,
+    unknown, late, stuck) and hear when the publishing service is late or stopped."""
+    return has_right(user, zone, Right.DRAFT_POST) or has_right(user, zone, Right.REVIEW_POST)
+
+
 # Roles that speak for the police or set the desk up: a password alone never opens the desk for them.
 MFA_ROLES = frozenset({Role.OFFICER, Role.DIRECTOR, Role.ADMIN})
 

@@ -26,7 +26,8 @@ urlpatterns = [
     path("z/<slug:zone_slug>/posts/<int:post_id>/comments/", posts.comment_add, name="comment_add"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
-    # Publishing: the post's publications, the decisions after an unknown outcome, the channels and pauses.
+    # Publishing: the post's publications, the decisions after an unknown outcome, the zone's publications that need
+    # a person, the channels and pauses.
     path(
         "z/<slug:zone_slug>/posts/<int:post_id>/publications/",
         publishing.post_publications,
@@ -49,6 +50,11 @@ urlpatterns = [
     ),
     path("z/<slug:zone_slug>/posts/<int:post_id>/publish-now/", publishing.post_publish_now, name="post_publish_now"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/cancel/", publishing.post_cancel, name="post_cancel"),
+    path(
+        "z/<slug:zone_slug>/publications/attention/",
+        publishing.publications_attention,
+        name="publications_attention",
+    ),
     path("z/<slug:zone_slug>/channels/", publishing.channels, name="channels"),
     path("z/<slug:zone_slug>/channels/pause/", publishing.zone_pause, name="zone_pause"),
     path("z/<slug:zone_slug>/channels/resume/", publishing.zone_resume, name="zone_resume"),

@@ -66,3 +66,17 @@ def test_task_time_limits_stay_below_the_visibility_timeout(settings):
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_TASK_TIME_LIMIT < 3600
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_publish_tasks_have_their_own_queue_and_every_worker_consumes_both():
+    """A burst of publish tasks must not hold the dispatcher, the reaper and the heartbeat back behind it."""
+    from zonepolice.celery import app
+
+    assert app.amqp.router.route({}, "editorial.tasks.publish")["queue"].name == "publish"
+    for control in (
+        "editorial.tasks.dispatch_publications",
+        "editorial.tasks.reap_publications",
+        "editorial.tasks.heartbeat",
+    ):
+        assert app.amqp.router.route({}, control)["queue"].name == "celery"
+    assert {queue.name for queue in app.amqp.queues.consume_from.values()} == {"celery", "publish"}

@@ -306,6 +306,11 @@ MATRIX: dict[str, Entry] = {
         to="post_detail",
         data=lambda o: {"cancel-reason": "L'événement est annulé."},
     ),
+    # Every publication of the zone that needs a person: for who answers for what goes out (officer, director).
+    "editorial:publications_attention": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
     "editorial:channels": entry(
         get=                        "login    403      403      200      200      200      404      404",
         post=NOT_ALLOWED,

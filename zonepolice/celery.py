@@ -22,8 +22,12 @@ def close_old_connections(**_kwargs: Any) -> None:
 
     Celery's Django fix-up would otherwise close every connection before and after every task (settings set
     CELERY_DB_REUSE_MAX so that it does not): each publication would then open a new PostgreSQL connection, a
-    new server process, which cost more than the rest of its database work. Connections a pool process
-    inherits at fork are still closed by the fix-up when the process starts."""
+    new server process, which cost more than the rest of its database work.
+
+    Django keeps one connection per thread, and Celery sends these signals in the thread that runs the task: in
+    the threads pool (the Procfile's) each pool thread checks and keeps its own connection, so a worker holds up
+    to --concurrency connections, and a task never closes another one's. In a prefork pool, the fix-up closes
+    the connections a pool process inherits at fork when the process starts."""
     from django.db import close_old_connections as close
 
     close()

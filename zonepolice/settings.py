@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -239,13 +240,37 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Tasks are acknowledged late; a message not acknowledged within this time is delivered again, so
-    # every task time limit below stays well under it (DESIGN.md section 5).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Tasks are acknowledged late; a message not acknowledged within this time is delivered again (DESIGN.md
+        # section 5). It only matters for a Redis that kept its data through a restart: the conditional claim makes
+        # such a late second delivery harmless.
+        "visibility_timeout": 3600,
+        # A Redis that vanishes without closing the connection (a failover, a dropped NAT entry) would leave a
+        # worker waiting forever on a read, where neither a retry nor kombu's own health checks can run: a read
+        # that takes longer than this fails instead, and the worker reconnects (docs/operations.md).
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis tries to reconnect for as long as it takes (Celery's default stops after 100 attempts,
+# about 45 minutes); meanwhile the stale heartbeat raises an alert.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost connection, let running tasks finish: a publish task inside its create call records its outcome in the
+# database, which needs no broker; cancelled, it would be left "sending" and become unknown. (Also Celery 6's
+# coming default is True, and the threads pool cannot cancel a task.)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Two queues, both consumed by every worker: the publish tasks in their own, so that a burst of them (1,000 due at
+# once) never holds the dispatcher, the reaper and the heartbeat back behind it in one list.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("publish"))
+CELERY_TASK_ROUTES = {"editorial.tasks.publish": {"queue": "publish"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery enforces these only in a prefork pool. The worker runs the threads pool (Procfile), where nothing does:
+# the publishers bound their own time (PUBLISH_SEND_BUDGET_SECONDS) and the reaper's "stuck in sending" deadline
+# follows from it. They still bound a worker started with --pool prefork, and stay below the visibility timeout.
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_TASK_IGNORE_RESULT = True

@@ -10,11 +10,21 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from editorial.clock import local_day_bounds
-from editorial.models import Post, PostVariant, Publication, Review, Zone
-from editorial.selectors.publishing import late_publications
+from editorial.models import Post, PostVariant, Review, Zone
+from editorial.selectors.publishing import (
+    ProblemCounts,
+    PublicationProblem,
+    late_publications,
+    problem_counts,
+    problems_needing_a_person,
+    publication_problems,
+)
 
 # Dashboards show the first rows of each list; the full lists live on their own pages.
 DASHBOARD_ROWS = 15
+# Publications that need a person: the first few and the total, so that the day's work stays in sight below them
+# even after an incident; the page of publications that need a person lists them all.
+ATTENTION_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -22,7 +32,6 @@ class OfficerDesk:
     due_today: list[Post]
     in_review: list[Post]
     came_back: list[Post]
-    failures: list[Publication]
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -36,8 +45,8 @@ def _last_review(field_name: str) -> Subquery:
 
 
 def officer_desk(*, zone: Zone, now: datetime | None = None) -> OfficerDesk:
-    """Due today (Brussels day), waiting for review, came back (changes requested, or an approval an edit voided),
-    and publications that failed or whose outcome is unknown."""
+    """Due today (Brussels day), waiting for review, came back (changes requested, or an approval an edit voided).
+    The publications that need a person are ``attention``'s, shown to directors too."""
     now = now or timezone.now()
     today = timezone.localtime(now, zone.tzinfo).date()
     start, end = local_day_bounds(today, zone.tzinfo)
@@ -50,16 +59,10 @@ def officer_desk(*, zone: Zone, now: datetime | None = None) -> OfficerDesk:
         .distinct()
         .order_by("planned_at", "pk")
     )
-    failures = (
-        Publication.objects.filter(post__zone=zone, status__in=[Publication.Status.FAILED, Publication.Status.UNKNOWN])
-        .select_related("post", "channel")
-        .order_by("-updated_at")
-    )
     return OfficerDesk(
         due_today=list(due_today.order_by("planned_at", "pk")[:DASHBOARD_ROWS]),
         in_review=list(in_review[:DASHBOARD_ROWS]),
         came_back=list(came_back[:DASHBOARD_ROWS]),
-        failures=list(failures[:DASHBOARD_ROWS]),
     )
 
 
@@ -71,17 +74,27 @@ def director_queue(*, zone: Zone) -> list[Post]:
 
 
 @dataclass(frozen=True)
-class LatePublication:
-    publication: Publication
-    minutes: int
+class Attention:
+    """The publications of the zone that need a person: how many, by problem, and the first few."""
+
+    counts: ProblemCounts
+    first: list[PublicationProblem]
+
+
+def attention(*, zone: Zone, now: datetime | None = None) -> Attention:
+    """The first rows of the page of publications that need a person, and their total (two queries, one when
+    nothing needs anyone)."""
+    now = now or timezone.now()
+    counts = problem_counts(zone=zone, now=now)
+    first = problems_needing_a_person(zone=zone, now=now)[:ATTENTION_ROWS] if counts.total else []
+    return Attention(counts=counts, first=publication_problems(first, now=now))
 
 
 @dataclass(frozen=True)
 class PublishingWatch:
-    """What the officers and directors must hear about the pipeline, read from the database and the cache only,
-    so that it shows even when beat and the workers are down."""
+    """Whether the publishing service answers, read from the database only, so that it shows even when beat and
+    the workers are down. The late publications themselves are among ``attention``'s."""
 
-    late: list[LatePublication]
     worker_seen_at: datetime | None
     worker_stale: bool
     worker_never_seen_while_due: bool
@@ -92,26 +105,17 @@ class PublishingWatch:
 
 
 def publishing_watch(*, zone: Zone, worker_seen_at: datetime | None, now: datetime | None = None) -> PublishingWatch:
-    """Late publications of the zone and whether the heartbeat is stale, in one query."""
+    """Whether the heartbeat is stale, or missing while something of the zone is due (one query then)."""
     now = now or timezone.now()
-    grace = timedelta(seconds=settings.PUBLISH_ALERT_AFTER_SECONDS)
-    # late_publications shifted by its grace period lists what is due now; the late ones are the oldest of them.
-    due = list(
-        late_publications(now=now + grace, zone=zone)
-        .select_related("post", "channel")
-        .defer("channel__credentials_encrypted")
-        .order_by("next_attempt_at", "pk")[:DASHBOARD_ROWS]
+    stale = worker_seen_at is not None and now - worker_seen_at > timedelta(
+        seconds=settings.PUBLISH_HEARTBEAT_STALE_SECONDS
     )
-    late = [
-        LatePublication(publication=p, minutes=max(1, int((now - p.next_attempt_at).total_seconds() // 60)))
-        for p in due
-        if p.next_attempt_at < now - grace
-    ]
+    # A fresh install has never seen a worker: only an incident once something waits for one. late_publications
+    # shifted by its grace period lists what is due now.
+    never_seen_while_due = (
+        worker_seen_at is None
+        and late_publications(now=now + timedelta(seconds=settings.PUBLISH_ALERT_AFTER_SECONDS), zone=zone).exists()
+    )
     return PublishingWatch(
-        late=late,
-        worker_seen_at=worker_seen_at,
-        worker_stale=worker_seen_at is not None
-        and now - worker_seen_at > timedelta(seconds=settings.PUBLISH_HEARTBEAT_STALE_SECONDS),
-        # A fresh install has never seen a worker: only an incident once something waits for one.
-        worker_never_seen_while_due=worker_seen_at is None and bool(due),
+        worker_seen_at=worker_seen_at, worker_stale=stale, worker_never_seen_while_due=never_seen_while_due
     )

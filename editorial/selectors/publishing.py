@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from editorial.models import Channel, Heartbeat, Post, Publication, Zone
@@ -94,6 +97,92 @@ def needing_a_person(*, zone: Zone | None = None, now: datetime | None = None) -
     if zone is not None:
         problems = problems.filter(post__zone=zone)
     return problems.order_by("updated_at", "pk")
+
+
+class Problem(StrEnum):
+    """Why a publication needs a person, in the order a person reads them."""
+
+    LATE = "late"  # not sent, PUBLISH_ALERT_AFTER_SECONDS after its time
+    STUCK = "stuck"  # sending for longer than any call may last: the publishing service stopped during the send
+    UNKNOWN = "unknown"  # the network's answer does not tell whether the post is online
+    FAILED = "failed"  # refused for good, with a reason
+
+
+@dataclass(frozen=True)
+class PublicationProblem:
+    publication: Publication
+    problem: Problem
+    since: datetime  # its time (late), the start of the send (stuck), the outcome (unknown, failed)
+    minutes: int  # whole minutes since then, at least 1
+
+
+@dataclass(frozen=True)
+class ProblemCounts:
+    late: int = 0
+    stuck: int = 0
+    unknown: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.late + self.stuck + self.unknown + self.failed
+
+    @property
+    def service_may_be_stopped(self) -> bool:
+        """Late or stuck publications point at the publishing service, not at one post."""
+        return bool(self.late or self.stuck)
+
+
+def problems_needing_a_person(*, zone: Zone, now: datetime | None = None) -> QuerySet[Publication]:
+    """``needing_a_person`` for one zone, with the post and the channel and, as ``problem_since``, the moment each
+    problem began (one query, whatever the number of rows).
+
+    What has not gone out yet (late, stuck) comes first: it is what is going wrong now, and old unknown outcomes
+    nobody settled must not push it out of the dashboard's first rows. Then the outcomes to settle (unknown,
+    failed). In each group, the oldest problem first."""
+    return (
+        needing_a_person(zone=zone, now=now)
+        .select_related("post", "channel")
+        .defer("channel__credentials_encrypted")
+        .annotate(
+            problem_since=Case(
+                When(status__in=NEEDS_DECISION, then=F("updated_at")),
+                When(status=Status.SENDING, then=F("sending_started_at")),
+                default=F("next_attempt_at"),
+            ),
+            to_settle=Case(When(status__in=NEEDS_DECISION, then=Value(1)), default=Value(0)),
+        )
+        .order_by("to_settle", "problem_since", "pk")
+    )
+
+
+def problem_counts(*, zone: Zone, now: datetime | None = None) -> ProblemCounts:
+    """How many publications of the zone need a person, by problem (one query)."""
+    counts = needing_a_person(zone=zone, now=now).aggregate(
+        total=Count("pk"),
+        stuck=Count("pk", filter=Q(status=Status.SENDING)),
+        unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
+        failed=Count("pk", filter=Q(status=Status.FAILED)),
+    )
+    # Whatever is neither decided nor sending is there because it is late.
+    late = counts["total"] - counts["stuck"] - counts["unknown"] - counts["failed"]
+    return ProblemCounts(late=late, stuck=counts["stuck"], unknown=counts["unknown"], failed=counts["failed"])
+
+
+def publication_problems(publications: Iterable[Publication], *, now: datetime) -> list[PublicationProblem]:
+    """Rows of ``problems_needing_a_person`` with what is wrong with each (no query)."""
+    rows = []
+    for publication in publications:
+        if publication.status in NEEDS_DECISION:
+            problem = Problem(publication.status)
+        elif publication.status == Status.SENDING:
+            problem = Problem.STUCK
+        else:
+            problem = Problem.LATE
+        since = publication.problem_since or publication.updated_at
+        minutes = max(1, int((now - since).total_seconds() // 60))
+        rows.append(PublicationProblem(publication=publication, problem=problem, since=since, minutes=minutes))
+    return rows
 
 
 def worker_last_seen() -> datetime | None:

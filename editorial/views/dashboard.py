@@ -34,10 +34,12 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
     officer = desk.officer_desk(zone=zone) if Right.DRAFT_POST in rights else None
     queue = desk.director_queue(zone=zone) if Right.REVIEW_POST in rights else None
     worker_seen_at = selectors.worker_last_seen()
-    # Officers and directors answer for what goes out: they hear when the pipeline is late or stopped.
-    watch = None
-    if Right.DRAFT_POST in rights or Right.REVIEW_POST in rights:
+    # Officers and directors answer for what goes out: they see what needs a person and hear when the pipeline is
+    # late or stopped.
+    watch = attention = None
+    if permissions.can_watch_publishing(request.user, zone):
         watch = desk.publishing_watch(zone=zone, worker_seen_at=worker_seen_at)
+        attention = desk.attention(zone=zone)
     return render(
         request,
         "editorial/dashboard.html",
@@ -52,5 +54,6 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "now": timezone.now(),
             "worker_seen_at": worker_seen_at,
             "watch": watch,
+            "attention": attention,
         },
     )

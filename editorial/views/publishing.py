@@ -1,5 +1,6 @@
 """The officer's view of publishing: a post's publications (polled while they are on their way), the decisions a
-person makes about an unknown outcome, "publish now", cancelling, and the channels page with its pauses."""
+person makes about an unknown outcome, "publish now", cancelling, the zone's publications that need a person, and
+the channels page with its pauses."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -204,6 +207,32 @@ def post_cancel(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespo
     else:
         messages.success(request, _("The post is cancelled: nothing of it will be sent."))
     return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+
+
+# --- The zone's publications that need a person ----------------------------------------------------------
+
+ATTENTION_PAGE_SIZE = 50
+
+
+@login_required
+@require_safe
+def publications_attention(request: HttpRequest, zone_slug: str) -> HttpResponse:
+    """Every publication of the zone a person must look at (late, stuck, unknown outcome, failed), in the order of
+    ``problems_needing_a_person``; each one links to its post's publications, where the officer settles it."""
+    zone = permissions.zone_for_user_or_404(request.user, zone_slug)
+    if not permissions.can_watch_publishing(request.user, zone):
+        raise PermissionDenied
+    now = timezone.now()
+    page = Paginator(selectors.problems_needing_a_person(zone=zone, now=now), ATTENTION_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "zone": zone,
+        "page": page,
+        "rows": selectors.publication_problems(page.object_list, now=now),
+        "counts": selectors.problem_counts(zone=zone, now=now),
+    }
+    return render(request, "editorial/publications_attention.html", context)
 
 
 # --- The channels page -----------------------------------------------------------------------------------

@@ -54,19 +54,27 @@ def test_text_is_escaped(client, zone_users):
 
 @pytest.mark.parametrize("role", ["officer", "unit_head"])
 def test_its_query_count_does_not_grow_with_posts_and_items(client, zone_users, django_assert_max_num_queries, role):
+    from editorial.models import Publication
+
     user = getattr(zone_users, role)
     client.force_login(user)
-    for _ in range(2):
-        make_post(zone_users.zone, zone_users.officer)
-        make_item(zone_users.zone, submitted_by=zone_users.unit_head)
-    # 15: the officer's dashboard also reads the late publications and the publishing service's heartbeat from
-    # the database (one query each), and every request of an officer reads the authenticator that verified the
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            post = make_post(zone_users.zone, zone_users.officer)
+            make_item(zone_users.zone, submitted_by=zone_users.unit_head)
+            Publication.objects.create(
+                post=post, channel=zone_users.zone.channel_set.first(), status="unknown", last_error="Délai dépassé"
+            )
+
+    add(2)
+    # 16: the officer's dashboard also reads the publishing service's heartbeat and whether something is due (one
+    # query each), the total of publications that need a person and their first rows (one query each: the total
+    # is the one more since issue 11), and every request of an officer reads the authenticator that verified the
     # session (django-otp, one query).
-    with django_assert_max_num_queries(15) as few:
+    with django_assert_max_num_queries(16) as few:
         client.get(dashboard(zone_users.zone))
-    for _ in range(30):
-        make_post(zone_users.zone, zone_users.officer)
-        make_item(zone_users.zone, submitted_by=zone_users.unit_head)
+    add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(dashboard(zone_users.zone))
 
@@ -153,3 +161,52 @@ def test_role_lists_keep_a_fixed_query_count(client, zone_users, django_assert_m
         make_post(zone_users.zone, zone_users.officer, planned_at=today_noon + timedelta(minutes=n))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(dashboard(zone_users.zone))
+
+
+# --- Publications that need a person (issue 11, point 5) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["officer", "director"])
+def test_it_shows_the_total_of_publications_that_need_a_person_and_links_to_all(client, zone_users, role):
+    from datetime import timedelta
+
+    from editorial.models import Publication
+    from tests.editorial.test_views_attention import problem
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    zone, officer = zone_users.zone, zone_users.officer
+    Status = Publication.Status
+    for n, status in enumerate([Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.FAILED]):
+        problem(zone, officer, status, title=f"Problème {status}", ago=timedelta(minutes=40 - n))
+    for n in range(4):
+        problem(zone, officer, Status.UNKNOWN, title=f"Plus récente {n}", ago=timedelta(minutes=10 - n))
+    client.force_login(getattr(zone_users, role))
+    page = client.get(dashboard(zone)).content.decode()
+    block = page.split('id="failures"')[1].split("</section>")[0]
+    assert "8 publications need a person" in block
+    assert f'href="{reverse("editorial:publications_attention", args=[zone.slug])}"' in block
+    assert "See all 8" in block
+    # Every kind of problem, in words, the oldest first; the rest is on the page.
+    assert "not sent 40 min after its time" in block
+    assert "the publishing service stopped during the send" in block
+    assert "check the account" in block and "Last error: Erreur de Problème failed" in block
+    assert "Plus récente 0" in block and "Plus récente 1" not in block
+    assert "the publishing service may be stopped" in block.split('id="late-publications"')[1]
+
+
+def test_nothing_needs_a_person_no_block(client, zone_users):
+    client.force_login(zone_users.officer)
+    page = client.get(dashboard(zone_users.zone)).content.decode()
+    assert 'id="failures"' not in page
+    assert reverse("editorial:publications_attention", args=[zone_users.zone.slug]) not in page
+
+
+def test_the_unit_head_and_the_admin_do_not_see_the_publications_that_need_a_person(client, zone_users):
+    from editorial.models import Publication
+    from tests.editorial.test_views_attention import problem
+
+    problem(zone_users.zone, zone_users.officer, Publication.Status.FAILED, title="Refusée")
+    for role in ("unit_head", "admin"):
+        client.force_login(getattr(zone_users, role))
+        page = client.get(dashboard(zone_users.zone)).content.decode()
+        assert 'id="failures"' not in page and "Refusée" not in page

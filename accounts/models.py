@@ -25,6 +25,13 @@ from editorial.fields import EncryptedTextField
 class User(AbstractUser):
     """A person who uses the desk. Users are deactivated, never deleted: the audit log points at them."""
 
+    # The language of the e-mails the desk sends this person (the interface follows the browser or the menu).
+    language = models.CharField(
+        _("language of e-mails"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # Kinds of e-mail this person turned off (editorial.notifications.KINDS); alerts about publishing are not.
+    muted_emails = models.JSONField(_("e-mails turned off"), default=list, blank=True)
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -149,9 +149,14 @@ class ZoneOwned(models.Model):
 class Value(ZoneOwned):
     """A value of the zone that every post is reviewed against. Reviews keep the text they answered."""
 
+    # In the zone's language (French for a French-speaking or bilingual zone, Dutch for a Dutch-speaking one).
     name = models.CharField(_("name"), max_length=80)
     description = models.TextField(_("description"), blank=True)
     question = models.CharField(_("reviewer question"), max_length=250)
+    # A bilingual zone's value in Dutch, so that a Dutch-speaking director answers Dutch questions.
+    name_nl = models.CharField(_("name in Dutch"), max_length=80, blank=True)
+    description_nl = models.TextField(_("description in Dutch"), blank=True)
+    question_nl = models.CharField(_("reviewer question in Dutch"), max_length=250, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -187,6 +192,13 @@ class Category(ZoneOwned):
         validators=[validate_hashtags],
         help_text=_("Separated by spaces, for example: #controle #radar"),
     )
+    default_channels = models.ManyToManyField(
+        "Channel",
+        blank=True,
+        related_name="+",
+        verbose_name=_("default channels"),
+        help_text=_("Ticked for a new post of this category; empty: the channels ticked by default for the zone."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -216,6 +228,38 @@ class Locality(ZoneOwned):
         return self.name
 
 
+class PartnerAccount(ZoneOwned):
+    """An account the zone mentions or relays: a neighbouring zone, the federal police, a road-safety body, the
+    commune. X texts mention its @handle, Facebook texts its page's name."""
+
+    class Kind(models.TextChoices):
+        POLICE_ZONE = "police_zone", _("Police zone")
+        FEDERAL_POLICE = "federal_police", _("Federal police")
+        ROAD_SAFETY = "road_safety", _("Road safety")
+        COMMUNE = "commune", _("Commune")
+        EMERGENCY = "emergency", _("Emergency services")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    x_handle = models.CharField(
+        _("X handle"), max_length=16, blank=True, help_text=_("Without the @, for example: FedPol_Belgium")
+    )
+    facebook_name = models.CharField(
+        _("Facebook page name"), max_length=120, blank=True, help_text=_("As written in a Facebook text.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("partner account")
+        verbose_name_plural = _("partner accounts")
+        ordering = ["zone", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="partneraccount_unique_name_per_zone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Channel(ZoneOwned):
     """An account of the zone on a network. Credentials are encrypted at rest and never rendered back."""
 
@@ -236,6 +280,11 @@ class Channel(ZoneOwned):
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.FR)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(_("reason for the status"), blank=True)
+    ticked_by_default = models.BooleanField(
+        _("ticked by default"),
+        default=True,
+        help_text=_("Ticked for a new post whose category names no channels of its own."),
+    )
     credentials_encrypted = EncryptedTextField(_("credentials"), blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -287,6 +336,9 @@ class Item(ZoneOwned):
     wanted_start = models.DateTimeField(_("wanted from"), null=True, blank=True)
     wanted_end = models.DateTimeField(_("wanted until"), null=True, blank=True)
     confidentiality_notes = models.TextField(_("confidentiality notes"), blank=True)
+    links = models.TextField(
+        _("links"), blank=True, help_text=_("Web addresses the post may give (a detour map, a form), one per line.")
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -351,6 +403,9 @@ class Post(ZoneOwned):
         Locality, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("locality")
     )
     planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
+    # The text written once, per language of the zone ({"fr": ..., "nl": ...}); each channel's text starts from it.
+    # Never published as such: only the channels' texts are (and fingerprinted).
+    main_texts = models.JSONField(_("main texts"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     approved_fingerprint = models.CharField(_("approved fingerprint"), max_length=64, blank=True)
     approved_by = models.ForeignKey(
@@ -396,6 +451,8 @@ class PostVariant(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants", verbose_name=_("post"))
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"))
     text = models.TextField(_("text"))
+    # True while the text was never edited on its own: it follows the post's main text.
+    follows_main = models.BooleanField(_("follows the main text"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -416,6 +473,15 @@ class VariantMedia(models.Model):
     alt_text = models.CharField(_("alternative text"), max_length=1000)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The item's photo this image was made from, when it came with the unit's material.
+    source = models.ForeignKey(
+        "ItemAttachment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from the item's file"),
+    )
 
     class Meta:
         verbose_name = _("image")
@@ -476,6 +542,8 @@ class ValueCheck(models.Model):
     )
     value_name = models.CharField(_("value"), max_length=80)
     value_question = models.CharField(_("question"), max_length=250)
+    # The language the reviewer read the value in (a bilingual zone's director may answer in Dutch).
+    language = models.CharField(_("language"), max_length=5, blank=True)
     confirmed = models.BooleanField(_("confirmed"), default=False)
     note = models.TextField(_("note"), blank=True)
 

@@ -369,6 +369,8 @@ EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "desk@localhost")
+# The desk's address as people reach it: every e-mail links to the page it speaks of (no request to build it from).
+DESK_BASE_URL = envstr("DESK_BASE_URL", f"http://127.0.0.1:{envint('DESK_PORT', 8000)}").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", addr) for addr in envlist("ADMINS")]
 

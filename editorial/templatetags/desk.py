@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts import permissions
@@ -40,3 +40,13 @@ def zone_nav(context: template.Context, zone: Any) -> dict[str, Any]:
         "is_unit_head": Role.UNIT_HEAD in permissions.roles_in(user, zone),
         "current": context["request"].resolver_match.url_name if context["request"].resolver_match else "",
     }
+
+
+@register.simple_tag
+def status_badge(obj: Any, extra_class: str = "") -> SafeString:
+    """One badge per status, the same colour everywhere it appears: ``{% status_badge post %}`` for a post, an
+    item, a publication or a channel (their ``status`` and ``get_status_display``). The colours are the
+    ``status-<model>-<status>`` classes of static/css/desk.css."""
+    model = obj._meta.model_name
+    classes = f"badge status-badge status-{model}-{obj.status} {extra_class}".strip()
+    return format_html('<span class="{}">{}</span>', classes, obj.get_status_display())

@@ -14,6 +14,7 @@ urlpatterns = [
     path("security/recovery-codes/new/", views.recovery_codes_regenerate, name="recovery_codes_regenerate"),
     path("security/disable/", views.mfa_disable, name="mfa_disable"),
     path("security/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("security/emails/", views.emails, name="emails"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),

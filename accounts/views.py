@@ -24,9 +24,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import mfa, permissions, reauth
 from accounts.events import password_reset_allowed, request_address, security_event
-from accounts.forms import CodeForm, LoginForm, SetupCodeForm
+from accounts.forms import CodeForm, EmailPreferencesForm, LoginForm, SetupCodeForm
 from accounts.models import RecoveryCodeDevice, TOTPDevice
 from accounts.reauth import recent_auth_required
+from editorial import notifications
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ def security(request: HttpRequest) -> HttpResponse:
     user = request.user
     device = mfa.totp_device(user)
     recovery = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
+    muted = user.muted_emails if isinstance(user.muted_emails, list) else []
     return render(
         request,
         "accounts/security.html",
@@ -212,8 +214,32 @@ def security(request: HttpRequest) -> HttpResponse:
             "device": device,
             "recovery_left": recovery.remaining() if recovery else 0,
             "required": permissions.mfa_required(user),
+            "email_language": dict(EmailPreferencesForm.language_choices()).get(user.language, user.language),
+            "emails_off": [notifications.KINDS[kind] for kind in notifications.kinds_for(user) if kind in muted],
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def emails(request: HttpRequest) -> HttpResponse:
+    """Which e-mails of the desk the person receives (per kind), and in which language. Alerts about publishing
+    problems are not among the kinds: they always reach the officers."""
+    user = request.user
+    form = EmailPreferencesForm(
+        request.POST if request.method == "POST" else None, user=user, kinds=notifications.kinds_for(user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        security_event(
+            action="accounts.emails.change",
+            request=request,
+            user=user,
+            data={"language": user.language, "muted": user.muted_emails},
+        )
+        messages.success(request, _("Your e-mail settings are saved."))
+        return redirect("accounts:emails")
+    return render(request, "accounts/emails.html", {"form": form, "alerts": notifications.receives_alerts(user)})
 
 
 @login_required

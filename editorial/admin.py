@@ -1,4 +1,4 @@
-"""Django admin for the set-up data of a zone (values, units, categories, localities, channels).
+"""Django admin for the set-up data of a zone (values, units, categories, localities, channels, partner accounts).
 
 A zone administrator sees and changes only the zones they administer; superusers see every zone.
 Every change is written to the audit log. Channel credentials are write-only: the form never shows them.
@@ -7,6 +7,7 @@ Every change is written to the audit log. Channel credentials are write-only: th
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from editorial.audit import audit_record
-from editorial.models import AuditEvent, Category, Channel, Locality, Unit, Value, Zone
+from editorial.models import AuditEvent, Category, Channel, Language, Locality, PartnerAccount, Unit, Value, Zone
 
 CREDENTIAL_KEYS = {
     Channel.Kind.X: {"api_key", "api_secret", "access_token", "access_token_secret"},
@@ -143,12 +144,70 @@ class ZoneAdmin(ZoneScopedAdmin):
         return False
 
 
+class ValueAdminForm(forms.ModelForm):
+    """A bilingual zone's value has its name and question in Dutch too (and its description, when it has one): a
+    Dutch-speaking director answers the checklist in Dutch."""
+
+    class Meta:
+        model = Value
+        fields = ["zone", "name", "description", "question", "order", "is_active"]
+        fields += ["name_nl", "description_nl", "question_nl"]
+        help_texts = {
+            "name": _("In French for a French-speaking or bilingual zone, in Dutch for a Dutch-speaking one."),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        zone = cleaned.get("zone")
+        if zone is None or zone.languages != Language.BOTH:
+            return cleaned
+        if "question_nl" not in self.fields:
+            # Only when the zone became bilingual while this page was open: the Dutch fields are not on it yet.
+            raise forms.ValidationError(_("This zone is bilingual: open the value again to give its Dutch texts."))
+        if not cleaned.get("name_nl", "").strip():
+            self.add_error("name_nl", _("A value of a bilingual zone needs its name in Dutch."))
+        if not cleaned.get("question_nl", "").strip():
+            self.add_error(
+                "question_nl",
+                _("A value of a bilingual zone needs its question in Dutch: a Dutch-speaking director answers it."),
+            )
+        if cleaned.get("description", "").strip() and not cleaned.get("description_nl", "").strip():
+            self.add_error("description_nl", _("Give the description in Dutch too, or leave both empty."))
+        return cleaned
+
+
 @admin.register(Value)
 class ValueAdmin(ZoneScopedAdmin):
+    form = ValueAdminForm
     list_display = ["name", "zone", "question", "order", "is_active"]
     list_filter = [ZONE_FILTER, "is_active"]
     list_editable = ["order", "is_active"]
-    search_fields = ["name", "question"]
+    search_fields = ["name", "question", "name_nl", "question_nl"]
+
+    def _bilingual_zones(self, request: HttpRequest) -> bool:
+        """Whether a zone this person may choose for a value is bilingual (then the Dutch texts are asked)."""
+        zones = Zone.objects.filter(languages=Language.BOTH)
+        zone_ids = self._zone_ids(request)
+        if zone_ids is not None:
+            zones = zones.filter(pk__in=zone_ids)
+        return zones.exists()
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> list[tuple[Any, dict[str, Any]]]:
+        main = (None, {"fields": ["zone", "name", "description", "question", "order", "is_active"]})
+        if not self._bilingual_zones(request):
+            return [main]
+        dutch = {
+            "fields": ["name_nl", "description_nl", "question_nl"],
+            "description": _(
+                "Required for a bilingual zone (French and Dutch): a Dutch-speaking director answers the checklist in "
+                "Dutch. Leave them empty for a zone with one language."
+            ),
+        }
+        return [main, (_("In Dutch"), dutch)]
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        shown = list(super().get_list_display(request))
+        return [*shown[:3], "question_nl", *shown[3:]] if self._bilingual_zones(request) else shown
 
 
 @admin.register(Unit)
@@ -254,6 +313,59 @@ class ChannelAdmin(ZoneScopedAdmin):
         data["credentials_changed"] = bool(form is not None and form.cleaned_data.get("credentials"))
         data["fields"] = [f for f in data["fields"] if f != "credentials"]
         return data
+
+
+_X_HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
+
+
+class PartnerAccountAdminForm(forms.ModelForm):
+    # Longer than a handle: the profile's address may be pasted, and is cut down to the handle.
+    x_handle = forms.CharField(
+        label=_("X handle"), required=False, max_length=200, help_text=_("Without the @, for example: FedPol_Belgium")
+    )
+
+    class Meta:
+        model = PartnerAccount
+        fields = ["zone", "name", "kind", "x_handle", "facebook_name", "is_active"]
+
+    def clean_x_handle(self) -> str:
+        # Pasted as "@FedPol_Belgium" or as the profile's address: keep the handle alone.
+        handle = self.cleaned_data.get("x_handle", "").strip()
+        handle = re.sub(r"^(?:https?://)?(?:www\.)?(?:x|twitter)\.com/", "", handle, flags=re.IGNORECASE).lstrip("@")
+        if handle and not _X_HANDLE_RE.fullmatch(handle):
+            raise forms.ValidationError(
+                _("An X handle has 1 to 15 letters (without accents), digits or underscores, for example %(example)s.")
+                % {"example": "FedPol_Belgium"}
+            )
+        return handle
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "x_handle" in self.errors:
+            return cleaned  # the handle's own message says what to change
+        if not cleaned.get("x_handle") and not (cleaned.get("facebook_name") or "").strip():
+            raise forms.ValidationError(_("Give the account's X handle, its Facebook page name, or both."))
+        return cleaned
+
+
+@admin.register(PartnerAccount)
+class PartnerAccountAdmin(ZoneScopedAdmin):
+    """The accounts the zone mentions (neighbouring zones, federal police, road safety, the commune): offered when
+    an officer types @ in a post text."""
+
+    form = PartnerAccountAdminForm
+    list_display = ["name", "zone", "kind", "x_handle", "facebook_name", "is_active"]
+    list_filter = [ZONE_FILTER, "kind", "is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["name", "x_handle", "facebook_name"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # The administrator of one zone adds to that zone without choosing it.
+        initial = super().get_changeform_initial_data(request)
+        zone_ids = self._zone_ids(request)
+        if zone_ids is not None and len(zone_ids) == 1:
+            initial.setdefault("zone", next(iter(zone_ids)))
+        return initial
 
 
 @admin.register(AuditEvent)

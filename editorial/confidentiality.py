@@ -9,13 +9,19 @@ Identity and bank numbers are only reported when their check digits are right (p
 carries a masked excerpt ("••.••.••-•••.28"), so it can be shown to the reviewer and logged without repeating
 the secret.
 
+`scan_notes(text, notes)` adds the terms named in an item's confidentiality notes (names, places, numbers: see
+"The unit's confidentiality notes" below); `scan_text` and `scan_variants` are what the drafting page (as the
+officer types) and the review show: both scans, the zone's public numbers and addresses allowed.
+
 Invisible formatting characters (zero-width spaces, bidi marks such as U+202E, soft hyphens, BOM) are ignored
 while matching, so a number pasted with them is still found; the offsets of a finding refer to the original text.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -335,12 +341,370 @@ def scan(
     return findings
 
 
-def scan_variants(variants: Iterable[Any], *, zone: Any) -> dict[int, list[Finding]]:
+# --- The unit's confidentiality notes -------------------------------------------------------------------------
+# An item's "never publish" notes are free text ("Ne jamais publier le nom du conducteur, Jean Dupont, ni la plaque
+# 1-ABC-123; pas le nom de la rue des Alliés"). The terms they name become checks of every text of a post made from
+# the item:
+#
+# - quoted strings («Le Pélican», "Chez Marcel");
+# - names: capitalised words and runs of them ("Jean Dupont", "Pieter van den Broeck", "Ghlin"), the run and each of
+#   its words, except the common words of such notes and of police messages (_COMMON_WORDS: "Ne", "Pas", "Nooit",
+#   "Police", "Lundi"...), which start sentences or are capitalised for no secret reason;
+# - places: a street keyword and the words after it ("rue des Alliés", "chaussée de Binche"), a Dutch street name
+#   ("Kerkstraat", "Brugse steenweg");
+# - numbers: whatever `scan` finds in the notes (plates, phones, national numbers, IBANs, PV numbers, e-mail
+#   addresses), and references mixing letters and digits ("VF1AB2C3D4").
+#
+# Matching ignores case and accents (and invisible characters, as `scan` does); numbers match whatever their
+# separators ("1-ABC-123", "1abc123", "1 ABC 123"); words match whole words only. Names written in lower case and
+# small numbers (a house number) are not recognised: the notes' own box on the drafting page still shows them.
+
+NOTES_TERM = "notes_term"
+NOTES_LABEL = _("Named in the unit's confidentiality notes")
+
+_NOTES_MAX_CHARS = 5_000  # notes longer than this are read up to here
+_NOTES_MAX_TERMS = 200
+
+
+# Folded (lower case, no accents): see _fold. French, Dutch and English words that start the sentences of such notes
+# or are capitalised in them without naming anyone or any place.
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_COMMON_WORDS = _word_set(
+    """
+    a au aux avec c ca ce ceci cela celle celles celui ces cet cette ceux chez comme d dans de des donc dont du elle
+    elles en entre et etc eux il ils j je l la le les leur leurs lui m ma mais me meme mes moi mon n ne ni non nos
+    notre nous on or ou oui par pas plus pour qu quand que quel quelle quels qui quoi s sa sans se ses si son sous sur
+    t ta te tes toi ton tu un une vos votre vous y ici la puis alors aussi tres tout tous toute toutes autre autres
+    seul seule seuls seulement uniquement surtout notamment egalement encore deja toujours jamais rien aucun aucune
+    personne nul nulle car mais est sont etait etre avoir ont ete fait faire doit doivent peut peuvent faut merci svp
+    stp attention important importante remarque note nb ps urgent confidentiel confidentielle confidentiels
+    confidentialite secret secrete interdit interdite interdiction strictement absolument eviter evitez veuillez
+    prudence discretion
+    publier publiez publie publiee publies publication diffuser diffusez diffusion mentionner mentionnez mention citer
+    citez nommer nommez dire dites indiquer indiquez reveler revelez communiquer communiquez montrer montrez donner
+    donnez afficher ecrire ecrivez preciser precisez evoquer evoquez parler flouter floutez masquer masquez cacher
+    cachez anonymiser anonymisez
+    nom noms prenom prenoms adresse adresses domicile photo photos image images video videos visage visages plaque
+    plaques immatriculation numero numeros telephone gsm victime victimes temoin temoins conducteur conductrice
+    conducteurs auteur auteurs suspect suspects suspecte prevenu prevenus famille familles enfant enfants mineur
+    mineure mineurs parent parents proches identite identites personnes vehicule vehicules voiture voitures camion
+    camionnette moto velo lieu lieux endroit quartier maison habitation commerce magasin ecole enquete enquetes
+    dossier dossiers parquet juge procureur roi justice tribunal police policier policiers policiere agent agents
+    zone service services unite equipe commissariat inspecteur commissaire chef corps direction directeur ville
+    commune village province region belgique wallonie flandre bruxelles etat date heure heures jour jours semaine
+    mois annee matin soir nuit midi fait faits accident accidents vol vols incident intervention controle operation
+    arrestation interpellation plainte pv rrn bis iban chassis reference marque modele type couleur
+    lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril mai juin juillet aout septembre
+    octobre novembre decembre
+    mr mrs ms mme mlle monsieur madame mademoiselle dr maitre dhr mevr mevrouw meneer heer
+    saint sainte st ste sint grand grande grands grandes petit petite vieux vieille nouveau nouvelle haut haute bas
+    basse nord sud est ouest grote kleine nieuwe oude hoog laag noord zuid oost west
+    de het een en of noch niet nooit geen niets niemand nergens wel ook maar want dus dan als zoals dat die dit deze
+    wie wat waar wanneer hoe van voor met zonder door op in aan bij naar uit over onder tussen tegen tot om te ter ten
+    zijn is was waren worden wordt werd heeft hebben had moet moeten mag mogen kan kunnen zal zullen wij we jij je u
+    hij zij ze ik mij hem haar hun ons onze jullie zich er hier daar alles alle elk elke iedere enkel enkele alleen
+    slechts vooral zeker aub dank bedankt opgelet let belangrijk opmerking vertrouwelijk geheim verboden absoluut
+    strikt nee ja graag gelieve
+    publiceren publiceer gepubliceerd publicatie vermelden vermeld noemen noem tonen toon verspreiden verspreid
+    bekendmaken zeggen geven delen vertellen schrijven melden vervagen blurren
+    naam namen voornaam adres adressen woonplaats foto fotos beeld beelden gezicht nummerplaat nummerplaten kenteken
+    nummer telefoon slachtoffer slachtoffers getuige getuigen bestuurder bestuurders chauffeur dader daders verdachte
+    verdachten familie gezin kind kinderen minderjarige ouders identiteit persoon personen voertuig voertuigen wagen
+    auto vrachtwagen fiets straat plaats buurt wijk huis woning winkel school onderzoek parket rechter politie
+    agenten dienst eenheid commissariaat commissaris korpschef stad gemeente dorp provincie belgie vlaanderen
+    brussel datum uur dag week maand jaar ochtend avond nacht feit feiten ongeval ongevallen diefstal interventie
+    actie arrestatie klacht chassisnummer referentie merk kleur
+    maandag dinsdag woensdag donderdag vrijdag zaterdag zondag januari februari maart juni juli augustus
+    the an and nor not never no none do dont don please publish mention name names address photo plate number victim
+    witness driver only
+    """
+)
+# Lower-case words that may sit inside a name: "Pieter van den Broeck", "Jean de la Fontaine".
+_NAME_PARTICLES = _word_set("de du des la le les d l van von der den ter ten het t di da del della dos")
+
+_QUOTED_RE = re.compile(
+    r"«\s*(?P<a>[^«»\n]{2,80}?)\s*»|“(?P<b>[^“”\n]{2,80}?)”|„(?P<c>[^„“”\n]{2,80}?)[“”]"
+    r"|\"(?P<d>[^\"\n]{2,80}?)\"|\u2018(?P<e>[^\u2018\u2019\n]{2,80}?)\u2019"
+)
+# A word: letters, with inner apostrophes and hyphens ("Saint-Ghislain", "D'Hondt").
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_ELISION_RE = re.compile(r"^[^\W\d_]['\u2019](?=[^\W\d_])")  # "d'", "l'" before a name: "d'Havré"
+_STREET_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:rue|ruelle|avenue|boulevard|bd|chaussee|chemin|place|allee|impasse|quai|route|square|dreve|sentier"
+    r"|clos|cite|venelle|residence|hameau|esplanade|parvis)(?!\w)",
+)
+# A word after a street keyword, in folded text: " des", " allies", " d'havre".
+_STREET_NAME_WORD_RE = re.compile(r"\s+([^\W\d_]+(?:['\-][^\W\d_]+)*)")
+_STREET_COMPOUND_RE = re.compile(r"(?<!\w)\w{3,}(?:straat|steenweg|laan|dreef|plein|lei|kaai|singel|gracht|kade)(?!\w)")
+_STREET_DUTCH_RE = re.compile(r"(?<!\w)(\w{3,})[ \-](?:straat|steenweg|laan|dreef|plein|lei|kaai|markt|weg)(?!\w)")
+# A token with a digit in it: a plate, a reference, a date.
+_MIXED_TOKEN_RE = re.compile(r"[\w\-./]*\d[\w\-./]*")
+# Letters and digits mixed in one reference (chassis, file numbers), but not a time ("14h30", "8u15").
+_REFERENCE_RE = re.compile(r"(?<!\w)(?=[\w\-./]*\d)(?=[\w\-./]*[^\W\d_])\w(?:[\w\-./]*\w)?(?!\w)")
+_TIME_RE = re.compile(r"\d{1,2}[hu:]\d{0,2}(?:min)?|\d{1,2}(?:e|er|ere|ste|de|th|st|nd|rd)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "'" if folded in ("\u2019", "\u02bc", "\u2018") else folded  # typographic apostrophes
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    """``text`` in lower case without accents or invisible characters, and for each of its characters the index
+    of the character of ``text`` it comes from (None when they are the same: plain ASCII)."""
+    if text.isascii():
+        return text.lower(), None
+    out: list[str] = []
+    positions: list[int] = []
+    for index, char in enumerate(text):
+        if _INVISIBLE_RE.match(char):
+            continue
+        folded = _fold_char(char)
+        out.append(folded)
+        positions.extend([index] * len(folded))
+    return "".join(out), positions
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str  # as written in the notes
+    pattern: str  # regular expression over folded text
+    weight: int  # longer terms are tried first, so that "Jean Dupont" wins over "Jean"
+
+
+def _phrase(text: str) -> _Term | None:
+    words = re.findall(r"[^\W_]+", _fold(text)[0])
+    if sum(len(word) for word in words) < 3:
+        return None
+    return _Term(text.strip(), r"[\W_]{1,3}".join(re.escape(word) for word in words), sum(map(len, words)))
+
+
+def _number(text: str) -> _Term | None:
+    compact = [char for char in _fold(text)[0] if char.isalnum()]
+    if len(compact) < 5:
+        return None
+    return _Term(text.strip(), r"[\s.\-/]?".join(re.escape(char) for char in compact), len(compact))
+
+
+def _name_terms(notes: str) -> list[_Term]:
+    terms: list[_Term] = []
+    # The current name: its words, each with whether it is a particle ("van", "de", "Le").
+    run: list[tuple[int, int, bool]] = []
+    last_end = 0
+    # Letters inside a plate or a reference ("1-ABC-123") are not a name: the number is a term of its own.
+    mixed = [match.span() for match in _MIXED_TOKEN_RE.finditer(notes)]
+
+    def close() -> None:
+        while run and run[-1][2]:
+            run.pop()  # "Jean de" ends with its name
+        while run and run[0][2] and notes[run[0][0]].islower():
+            run.pop(0)
+        names = [(start, end) for start, end, particle in run if not particle]
+        if names:
+            terms.append(_phrase(notes[run[0][0] : run[-1][1]]))
+            if len(run) > 1:
+                terms.extend(_phrase(notes[start:end]) for start, end in names)
+        run.clear()
+
+    for match in _WORD_RE.finditer(notes):
+        start, end = match.span()
+        if run and notes[last_end:start].strip():
+            close()  # punctuation between two words ends a name
+        last_end = end
+        if any(low <= start and end <= high for low, high in mixed):
+            close()
+            continue
+        elision = _ELISION_RE.match(match.group())
+        if elision:
+            start += elision.end()  # "d'Havré": the name is "Havré"
+        word = notes[start:end]
+        folded = _fold(word)[0]
+        if folded in _NAME_PARTICLES and not elision:
+            # A particle inside a name ("Pieter van den Broeck"), or starting one if capitalised ("Van den Broeck").
+            if run or word[0].isupper():
+                run.append((start, end, True))
+            continue
+        letters = sum(char.isalpha() for char in word)
+        if word[0].isupper() and folded not in _COMMON_WORDS and letters >= (3 if word.isupper() else 2):
+            run.append((start, end, False))
+        else:
+            close()
+    close()
+    return [term for term in terms if term is not None]
+
+
+def _street_terms(notes: str) -> list[_Term]:
+    folded, positions = _fold(notes)
+
+    def original(start: int, end: int) -> str:
+        return notes[start:end] if positions is None else notes[positions[start] : positions[end - 1] + 1]
+
+    terms = []
+    for keyword in _STREET_BEFORE_RE.finditer(folded):
+        # The name after the keyword: particles and words up to punctuation or a common word, at most five words.
+        ends: list[tuple[int, bool]] = []  # where each word ends, and whether it is a particle
+        position = keyword.end()
+        while len(ends) < 5:
+            word = _STREET_NAME_WORD_RE.match(folded, position)
+            if word is None:
+                break
+            token = _ELISION_RE.sub("", word.group(1))
+            particle = token in _NAME_PARTICLES
+            if token in _COMMON_WORDS and not particle:
+                break
+            ends.append((word.end(), particle))
+            position = word.end()
+        while ends and ends[-1][1]:
+            ends.pop()  # "rue de" names nothing
+        if ends:
+            terms.append(_phrase(original(keyword.start(), ends[-1][0])))
+    for pattern in (_STREET_COMPOUND_RE, _STREET_DUTCH_RE):
+        for match in pattern.finditer(folded):
+            if re.split(r"[\s\-]", match.group())[0] not in _COMMON_WORDS:
+                terms.append(_phrase(original(*match.span())))
+    return [term for term in terms if term is not None]
+
+
+def _number_terms(notes: str) -> list[_Term]:
+    terms = []
+    for finding in scan(notes):
+        found = notes[finding.start : finding.end]
+        terms.append(_phrase(found) if finding.kind == EMAIL else _number(found))
+    for match in _REFERENCE_RE.finditer(notes):
+        found = match.group()
+        if len(re.sub(r"\W", "", found)) >= 6 and not _TIME_RE.fullmatch(found):
+            terms.append(_number(found))
+    return [term for term in terms if term is not None]
+
+
+def _quoted_terms(notes: str) -> list[_Term]:
+    terms = []
+    for match in _QUOTED_RE.finditer(notes):
+        quoted = next(group for group in match.groups() if group is not None)
+        terms.append(_phrase(quoted))
+    return [term for term in terms if term is not None]
+
+
+def _terms(notes: str) -> list[_Term]:
+    notes = notes[:_NOTES_MAX_CHARS]
+    found = [*_quoted_terms(notes), *_number_terms(notes), *_street_terms(notes), *_name_terms(notes)]
+    unique: dict[str, _Term] = {}
+    for term in found:
+        unique.setdefault(term.pattern, term)
+    return sorted(unique.values(), key=lambda term: (-term.weight, term.pattern))[:_NOTES_MAX_TERMS]
+
+
+def notes_terms(notes: str) -> list[str]:
+    """The terms of an item's confidentiality notes that posts made from it are checked for, as written there."""
+    if not isinstance(notes, str):
+        return []
+    return [term.text for term in _terms(notes)]
+
+
+@functools.lru_cache(maxsize=256)
+def _notes_matcher(notes: str, allowed: tuple[str, ...]) -> re.Pattern[str] | None:
+    # What may be named is allowed as written and by its names: "Zone de police Mons-Quévy" allows "Mons-Quévy".
+    allowed_terms = [*map(_phrase, allowed), *(term for name in allowed for term in _name_terms(name))]
+    allowed_patterns = {term.pattern for term in allowed_terms if term is not None}
+    patterns = [term.pattern for term in _terms(notes) if term.pattern not in allowed_patterns]
+    if not patterns:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)")
+
+
+@dataclass(frozen=True)
+class Notes:
+    """The confidentiality notes a post's texts are checked against: the notes of the item it was made from, and
+    the names the post gives anyway (its locality: a post about a control in Quévy names Quévy)."""
+
+    text: str = ""
+    allowed: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, *, post: Any = None, item: Any = None) -> Notes:
+        """The notes of ``post``'s item (``post.item`` and ``post.locality`` should be loaded), or of ``item``
+        for a post not made yet."""
+        if post is not None:
+            item = post.item if post.item_id is not None else None
+            locality = post.locality if post.locality_id is not None else None
+        else:
+            locality = item.locality if item is not None and item.locality_id is not None else None
+        if item is None or not item.confidentiality_notes.strip():
+            return NO_NOTES
+        return cls(text=item.confidentiality_notes, allowed=(locality.name,) if locality is not None else ())
+
+
+NO_NOTES = Notes()
+
+
+def scan_notes(text: str, notes: Notes) -> list[Finding]:
+    """Where ``text`` names a term of the confidentiality ``notes`` (see above), sorted, without overlaps."""
+    if not isinstance(text, str) or not text or not isinstance(notes.text, str) or not notes.text.strip():
+        return []
+    matcher = _notes_matcher(notes.text, tuple(notes.allowed))
+    if matcher is None:
+        return []
+    folded, positions = _fold(text)
+    findings = []
+    for match in matcher.finditer(folded):
+        start, end = match.span()
+        if positions is not None:
+            start, end = positions[start], positions[end - 1] + 1
+        findings.append(
+            Finding(
+                kind=NOTES_TERM,
+                label=NOTES_LABEL,
+                start=start,
+                end=end,
+                excerpt=mask(_visible(text[start:end])[0]),
+            )
+        )
+    return findings
+
+
+def _with_notes(findings: list[Finding], text: str, notes: Notes) -> list[Finding]:
+    """``findings`` and those of the notes that do not overlap one of them (the scan's own kind says more)."""
+    if not notes.text:
+        return findings
+    extra = [
+        note
+        for note in scan_notes(text, notes)
+        if not any(found.start < note.end and note.start < found.end for found in findings)
+    ]
+    return sorted([*findings, *extra], key=lambda finding: finding.start) if extra else findings
+
+
+def _signed_by(notes: Notes, zone: Any) -> Notes:
+    """The zone's own name is in many posts (the signature, the account's name): never a finding of the notes."""
+    name = getattr(zone, "name", "")
+    if not notes.text or not isinstance(name, str) or not name:
+        return notes
+    return Notes(notes.text, (*notes.allowed, name))
+
+
+def scan_text(text: str, *, zone: Any, notes: Notes = NO_NOTES) -> list[Finding]:
+    """The findings of one post text as the review sees them: ``scan`` with the ``zone``'s public numbers and
+    addresses allowed, plus the terms of the item's confidentiality ``notes`` (``scan_notes``, ``Notes.of``). What
+    the officer is shown while typing (editorial/views/checks.py) is this, so it never differs from the review."""
+    findings = scan(text, zone.public_phone_list(), allowed_emails=zone.public_email_list())
+    return _with_notes(findings, text, _signed_by(notes, zone))
+
+
+def scan_variants(variants: Iterable[Any], *, zone: Any, notes: Notes = NO_NOTES) -> dict[int, list[Finding]]:
     """Findings per post variant id (PostVariant objects): what the officer sees while drafting and what the
     director must correct or override before approving. The ``zone``'s public numbers and addresses are not
-    reported."""
+    reported; the terms of ``notes`` (the confidentiality notes of the item the post was made from) are."""
     phones, emails = zone.public_phone_list(), zone.public_email_list()
-    return {variant.pk: scan(variant.text, phones, allowed_emails=emails) for variant in variants}
+    notes = _signed_by(notes, zone)
+    return {
+        variant.pk: _with_notes(scan(variant.text, phones, allowed_emails=emails), variant.text, notes)
+        for variant in variants
+    }
 
 
 def findings_payload(findings_by_variant: dict[int, list[Finding]], variants: Iterable[Any]) -> list[dict]:

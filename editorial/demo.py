@@ -6,15 +6,18 @@ password changed by hand stays changed).
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Membership, Role, TOTPDevice, User
+from editorial import services
 from editorial.audit import audit_record
-from editorial.models import Category, Channel, Language, Locality, Unit, Value, Zone
+from editorial.models import Category, Channel, Language, Locality, PartnerAccount, Post, Unit, Value, Zone
 
 DEMO_PASSWORD = "demo-zone-2026"
 
@@ -71,6 +74,20 @@ CHANNELS = [
     (Channel.Kind.FACEBOOK, "Police Mons-Quévy", "100000000000001"),
 ]
 
+# The partner accounts the demo officer can mention (@ in a post text): public Belgian police, crisis and road-safety
+# bodies and the zone's neighbours, marked "(démo)" in their names. The handles and page names were written from
+# memory, without checking them on the networks: check each one before a real zone copies it.
+# name, kind, X handle, Facebook page name
+PARTNERS = [
+    ("Police fédérale (démo)", PartnerAccount.Kind.FEDERAL_POLICE, "FedPol_Belgium", "Police fédérale"),
+    ("Vias institute (démo)", PartnerAccount.Kind.ROAD_SAFETY, "Vias_institute", "Vias institute"),
+    ("Centre de crise national (démo)", PartnerAccount.Kind.EMERGENCY, "CrisiscenterBE", "Centre de Crise National"),
+    ("Zone de police Boraine (démo)", PartnerAccount.Kind.POLICE_ZONE, "", "Zone de police Boraine"),
+    ("Zone de police La Louvière (démo)", PartnerAccount.Kind.POLICE_ZONE, "", "Zone de police La Louvière"),
+    ("Ville de Mons (démo)", PartnerAccount.Kind.COMMUNE, "", "Ville de Mons"),
+    ("Commune de Quévy (démo)", PartnerAccount.Kind.COMMUNE, "", "Commune de Quévy"),
+]
+
 # username, first name, last name, role, unit name
 USERS = [
     ("officier", "Camille", "Dubois", Role.OFFICER, None),
@@ -87,6 +104,7 @@ class SeedReport:
     zone: Zone
     created: list[str] = field(default_factory=list)
     logins: list[tuple[str, str, str, bool]] = field(default_factory=list)  # username, role, unit, new
+    bilingual_zone: Zone | None = None
 
 
 @transaction.atomic
@@ -164,6 +182,272 @@ def seed_demo() -> SeedReport:
             TOTPDevice.objects.create(user=user, name="demo", confirmed=True, secret=secrets.token_hex(20))
             report.created.append(f"authenticator {username}")
 
+    seed_partner_accounts(zone, report)
+    seed_category_channels(zone, report)
+    seed_demo_items(zone, report)
+
     if report.created:
         audit_record(action="editorial.demo.seed", zone=zone, obj=zone, data={"created": report.created})
+    report.bilingual_zone = seed_bilingual_zone(report)
     return report
+
+
+def seed_partner_accounts(zone: Zone, report: SeedReport) -> None:
+    """The demo zone's directory of partner accounts (PARTNERS), for @-mentions; existing rows are left as they are."""
+    for name, kind, x_handle, facebook_name in PARTNERS:
+        _, created = PartnerAccount.objects.get_or_create(
+            zone=zone, name=name, defaults={"kind": kind, "x_handle": x_handle, "facebook_name": facebook_name}
+        )
+        if created:
+            report.created.append(f"partner account {name}")
+
+
+# --- The bilingual demo zone (issue 12) ---------------------------------------------------------------------------
+# A zone that publishes in French and Dutch: one X account per language and one Facebook page that posts both in
+# one message; its values in both languages, so that a director reading the desk in Dutch answers Dutch questions.
+# Every name, handle and number is made up.
+
+BILINGUAL_ZONE = {"slug": "bruxelles-ixelles", "name": "Zone de police Bruxelles-Ixelles / Politiezone Brussel-Elsene"}
+
+# name, description, question; then the same in Dutch
+BILINGUAL_VALUES = [
+    (
+        ("Proximité", *VALUES[0][1:]),
+        (
+            "Nabijheid",
+            "Een politie dicht bij de burgers, die luistert en makkelijk bereikbaar is.",
+            "Toont dit bericht een politie die dicht bij de burgers staat en naar hen luistert?",
+        ),
+    ),
+    (
+        ("Dynamisme", *VALUES[1][1:]),
+        (
+            "Dynamiek",
+            "Een actieve, reactieve politie die naar oplossingen zoekt.",
+            "Toont dit bericht een actieve, reactieve politie die nu van nut is?",
+        ),
+    ),
+    (
+        ("Sens du devoir envers chaque citoyen", *VALUES[2][1:]),
+        (
+            "Plichtsbesef tegenover elke burger",
+            "Elke burger met respect dienen, zonder onderscheid, met respect voor de privacy.",
+            "Respecteert dit bericht elke burger, zijn waardigheid en zijn privacy?",
+        ),
+    ),
+]
+
+BILINGUAL_UNITS = ["Circulation / Verkeer", "Proximité / Wijkwerking"]
+
+BILINGUAL_CATEGORIES = [
+    ("Travaux / Werken", "#travaux #werken"),
+    ("Contrôle vitesse / Snelheidscontrole", "#radar #flitser"),
+    ("Prévention / Preventie", "#prevention #preventie"),
+]
+
+BILINGUAL_LOCALITIES = [
+    ("Bruxelles / Brussel", "#Brussels"),
+    ("Ixelles / Elsene", "#Ixelles"),
+    ("Laeken / Laken", "#Laeken"),
+]
+
+# kind, name, handle, language
+BILINGUAL_CHANNELS = [
+    (Channel.Kind.X, "Police Bruxelles-Ixelles", "@PolBxlIx_demo_fr", Language.FR),
+    (Channel.Kind.X, "Politie Brussel-Elsene", "@PolBxlEl_demo_nl", Language.NL),
+    (Channel.Kind.FACEBOOK, "Police Bruxelles-Ixelles / Politie Brussel-Elsene", "100000000000002", Language.BOTH),
+]
+
+# The demo logins of Mons-Quévy who work for this zone too (username, role).
+BILINGUAL_MEMBERS = [("officier", Role.OFFICER), ("directeur", Role.DIRECTOR), ("admin", Role.ADMIN)]
+
+BILINGUAL_POST = {
+    "title": "Travaux avenue Louise / Werken Louizalaan",
+    "fr": (
+        "Travaux avenue Louise à Ixelles de lundi à vendredi : une seule bande ouverte vers le centre. Prévoyez plus "
+        "de temps ou prenez les transports en commun. #travaux #Ixelles"
+    ),
+    "nl": (
+        "Werken op de Louizalaan in Elsene van maandag tot vrijdag: slechts één rijstrook open richting centrum. "
+        "Voorzie meer tijd of neem het openbaar vervoer. #werken #Elsene"
+    ),
+}
+
+
+def seed_bilingual_zone(report: SeedReport) -> Zone:
+    """The bilingual demo zone (BILINGUAL_*), the demo officer, director and administrator members of it, and one
+    post in both languages waiting for the director's review. Like the rest of the demo, what exists is left as it
+    is; its own audit event names what was created."""
+    created: list[str] = []
+    zone, new = Zone.objects.get_or_create(
+        slug=BILINGUAL_ZONE["slug"],
+        defaults={
+            "name": BILINGUAL_ZONE["name"],
+            "timezone": "Europe/Brussels",
+            "languages": Language.BOTH,
+            "public_phones": "02 000 00 00",
+            "public_emails": "contact@bruxelles-ixelles.demo.invalid",
+        },
+    )
+    if new:
+        created.append(f"zone {zone.name}")
+
+    for order, ((name, description, question), (name_nl, description_nl, question_nl)) in enumerate(
+        BILINGUAL_VALUES, start=1
+    ):
+        _, new = Value.objects.get_or_create(
+            zone=zone,
+            name=name,
+            defaults={
+                "description": description,
+                "question": question,
+                "name_nl": name_nl,
+                "description_nl": description_nl,
+                "question_nl": question_nl,
+                "order": order,
+            },
+        )
+        if new:
+            created.append(f"value {name}")
+    for name in BILINGUAL_UNITS:
+        if Unit.objects.get_or_create(zone=zone, name=name)[1]:
+            created.append(f"unit {name}")
+    for name, hashtags in BILINGUAL_CATEGORIES:
+        if Category.objects.get_or_create(zone=zone, name=name, defaults={"default_hashtags": hashtags})[1]:
+            created.append(f"category {name}")
+    for name, hashtag in BILINGUAL_LOCALITIES:
+        if Locality.objects.get_or_create(zone=zone, name=name, defaults={"hashtag": hashtag})[1]:
+            created.append(f"locality {name}")
+    for kind, name, handle, language in BILINGUAL_CHANNELS:
+        _, new = Channel.objects.get_or_create(
+            zone=zone, kind=kind, handle=handle, defaults={"name": name, "language": language}
+        )
+        if new:
+            created.append(f"channel {kind} {handle}")
+    for username, role in BILINGUAL_MEMBERS:
+        user = User.objects.filter(username=username).first()
+        if user is not None and Membership.objects.get_or_create(user=user, zone=zone, role=role, unit=None)[1]:
+            created.append(f"membership {username} {role}")
+
+    if created:
+        audit_record(action="editorial.demo.seed", zone=zone, obj=zone, data={"created": created})
+    created += _seed_bilingual_post(zone)
+    report.created += created
+    return zone
+
+
+def _seed_bilingual_post(zone: Zone) -> list[str]:
+    """A post written once in French and in Dutch, each channel following its main text, submitted for review:
+    the director sees both languages side by side. Only when the zone has no post of that title yet."""
+    if Post.objects.filter(zone=zone, title=BILINGUAL_POST["title"]).exists():
+        return []
+    officer = User.objects.filter(username="officier").first()
+    if officer is None:
+        return []
+    channels = list(Channel.objects.filter(zone=zone, handle__in=[c[2] for c in BILINGUAL_CHANNELS]))
+    main_texts = {Language.FR: BILINGUAL_POST["fr"], Language.NL: BILINGUAL_POST["nl"]}
+    in_three_days = timezone.localdate() + dt.timedelta(days=3)
+    post = services.post_create(
+        actor=officer,
+        zone=zone,
+        title=BILINGUAL_POST["title"],
+        texts={channel: "" for channel in channels},
+        main_texts=main_texts,
+        follows_main=channels,
+        category=Category.objects.filter(zone=zone, name=BILINGUAL_CATEGORIES[0][0]).first(),
+        locality=Locality.objects.filter(zone=zone, name=BILINGUAL_LOCALITIES[1][0]).first(),
+        planned_at=dt.datetime.combine(in_three_days, dt.time(8, 0), tzinfo=zone.tzinfo),
+    )
+    services.post_submit(actor=officer, post=post)
+    return [f"post {post.title}"]
+
+
+# --- Compose once with the unit's material (issue 12) -------------------------------------------------------------
+# Traffic jams are for X alone; the other categories tick the zone's channels (both ticked by default).
+CATEGORY_CHANNELS = {"Bouchons": [Channel.Kind.X]}
+
+# An item of the traffic unit with a photo and a link, waiting in the officer's inbox: taking it up opens a draft with
+# both channels ticked and the photo offered. title, facts, category, locality, links, confidentiality notes
+DEMO_ITEMS = [
+    (
+        "Travaux rue de la Station à Quévy",
+        "Du lundi au vendredi de 7 h à 17 h, réfection de la chaussée rue de la Station à Quévy-le-Grand. Circulation "
+        "alternée par feux ; déviation des camions par la N6. Contact : inspecteur principal Renard, 065 00 00 00.",
+        "Travaux",
+        "Quévy-le-Grand",
+        "https://www.quevy.be/travaux-rue-de-la-station",
+        "Ne pas citer l'entreprise (marché contesté). Pas de nom de riverain.",
+    ),
+]
+
+
+def seed_category_channels(zone: Zone, report: SeedReport) -> None:
+    """The demo categories' default channels (CATEGORY_CHANNELS), set once: a category whose defaults an
+    administrator changed, or emptied, is left as it is after the first seeding."""
+    for name, kinds in CATEGORY_CHANNELS.items():
+        category = Category.objects.filter(zone=zone, name=name).first()
+        if category is None or f"category {name}" not in report.created:
+            continue
+        category.default_channels.set(Channel.objects.filter(zone=zone, kind__in=kinds))
+        report.created.append(f"default channels of {name}")
+
+
+def demo_photo() -> bytes:
+    """A made-up photo of road works (drawn, no real place or person), as a JPEG."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height = 1200, 800
+    image = Image.new("RGB", (width, height), "#9fc6e7")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 330, width, height], fill="#6d8f4e")
+    draw.polygon([(520, 330), (680, 330), (1100, height), (100, height)], fill="#55595c")
+    for y in range(360, height, 90):
+        t = (y - 330) / (height - 330)
+        draw.rectangle([600 - 6 - 10 * t, y, 600 + 6 + 10 * t, y + 40 * t + 10], fill="#f5f5f5")
+    for x, base in ((330, 700), (470, 560), (560, 470)):
+        size = (base - 330) / 3
+        draw.polygon([(x, base - size), (x - size / 3, base), (x + size / 3, base)], fill="#f08a24")
+        draw.rectangle([x - size / 4, base - size * 0.55, x + size / 4, base - size * 0.42], fill="#ffffff")
+    draw.rectangle([720, 470, 1060, 560], fill="#d9342b")
+    for k in range(6):
+        draw.rectangle([730 + k * 56, 480, 758 + k * 56, 550], fill="#ffffff")
+    draw.rectangle([760, 560, 775, 700], fill="#444444")
+    draw.rectangle([1005, 560, 1020, 700], fill="#444444")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def seed_demo_items(zone: Zone, report: SeedReport) -> None:
+    """DEMO_ITEMS, submitted by the demo head of the traffic unit with a photo and a link, when the zone has no item
+    of that title yet."""
+    from django.core.files.base import ContentFile
+
+    from editorial.models import Item
+
+    head = User.objects.filter(username="trafic").first()
+    unit = Unit.objects.filter(zone=zone, name="Trafic").first()
+    if head is None or unit is None:
+        return
+    for title, facts, category, locality, links, notes in DEMO_ITEMS:
+        if Item.objects.filter(zone=zone, title=title).exists():
+            continue
+        start = timezone.localtime(timezone.now(), zone.tzinfo).replace(hour=7, minute=30, second=0, microsecond=0)
+        start += dt.timedelta(days=2)
+        services.item_submit(
+            actor=head,
+            zone=zone,
+            unit=unit,
+            title=title,
+            facts=facts,
+            category=Category.objects.filter(zone=zone, name=category).first(),
+            locality=Locality.objects.filter(zone=zone, name=locality).first(),
+            wanted_start=start,
+            wanted_end=start + dt.timedelta(days=4, hours=10),
+            confidentiality_notes=notes,
+            attachments=[ContentFile(demo_photo(), name="travaux-rue-de-la-station.jpg")],
+            links=links,
+        )
+        report.created.append(f"item {title}")

@@ -20,7 +20,8 @@ def post_variants(*, post: Post) -> list[PostVariant]:
     media = VariantMedia.objects.order_by("order", "pk")
     return list(
         PostVariant.objects.filter(post=post)
-        .select_related("channel")
+        # The channel's zone too: the publishers read its time zone.
+        .select_related("channel__zone")
         .prefetch_related(Prefetch("media", queryset=media))
         .order_by("channel_id")
     )

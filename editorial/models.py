@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
+from collections import Counter
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import request_started
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -260,6 +263,23 @@ class PartnerAccount(ZoneOwned):
         return self.name
 
 
+# The networks as people name them, the same in every language.
+_NETWORK_NAMES = {"x": "X", "facebook": "Facebook"}
+
+
+# Per zone, which channels share their network with another channel of the zone (``Channel.label``), kept for one
+# request: a page of labels costs one query, and the next request reads the zone's channels again. A context
+# variable, so that an ASGI request (whose signal and view run in different threads) sees the one it started with.
+_channel_networks: ContextVar[dict[int, dict[int, bool]] | None] = ContextVar("channel_networks", default=None)
+
+
+def _forget_channel_networks(**kwargs: object) -> None:
+    _channel_networks.set({})
+
+
+request_started.connect(_forget_channel_networks, dispatch_uid="editorial.models.forget_channel_networks")
+
+
 class Channel(ZoneOwned):
     """An account of the zone on a network. Credentials are encrypted at rest and never rendered back."""
 
@@ -300,6 +320,46 @@ class Channel(ZoneOwned):
     def __repr__(self) -> str:
         # Never let credentials reach a log line through repr().
         return f"<Channel {self.pk} {self.kind}:{self.handle}>"
+
+    @property
+    def label(self) -> str:
+        """The channel as people read it in every list, page and e-mail: its name and its network, and its handle
+        when the zone has another account on the same network ("Police Mons-Quévy (X)", "Police Mons-Quévy
+        (Facebook)", "Politie Bergen (X @PolBergen_nl)"). A zone's accounts often share one name."""
+        network = _NETWORK_NAMES.get(self.kind) or str(self.get_kind_display())
+        named_after_network = self.name.casefold() == network.casefold()
+        if self._shares_network():
+            network = f"{network} {self.handle}"
+        return network if named_after_network else f"{self.name} ({network})"
+
+    def _shares_network(self) -> bool:
+        """Whether another channel of the zone is on the same network: one query per zone and request."""
+        if self.pk is None:
+            return False
+        zones = _channel_networks.get()
+        shared = zones.get(self.zone_id) if zones is not None else None
+        if shared is None or self.pk not in shared:
+            shared = Channel.read_networks(self.zone_id)
+        return shared.get(self.pk, False)
+
+    @staticmethod
+    def read_networks(zone_id: int) -> dict[int, bool]:
+        """Read the zone's channels for their labels now (one query). A list whose rows may or may not show a
+        channel calls it, so that its number of queries does not depend on its rows."""
+        zones = _channel_networks.get()
+        if zones is None:
+            zones = {}
+            _channel_networks.set(zones)
+        rows = list(Channel.objects.filter(zone_id=zone_id).values_list("pk", "kind"))
+        per_network = Counter(kind for _pk, kind in rows)
+        zones[zone_id] = {pk: per_network[kind] > 1 for pk, kind in rows}
+        return zones[zone_id]
+
+    @staticmethod
+    def forget_networks() -> None:
+        """Read the zones' channels again for the next label: done when a request starts; a long-lived process
+        (a worker sending e-mails) calls it before labelling."""
+        _forget_channel_networks()
 
     @property
     def has_credentials(self) -> bool:

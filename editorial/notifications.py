@@ -1,23 +1,72 @@
-"""E-mails the workflow sends. Called on commit by services, so a rolled-back change never notifies.
+"""E-mails the workflow sends. Called on commit by services and the pipeline, so a rolled-back change never notifies.
 
-Each mail is written in the zone's default language (French) whatever the request's language, because
-the recipient did not make the request.
+Every e-mail links to the page it speaks of (``settings.DESK_BASE_URL`` and the page's address: no request to
+build it from) and is written in its recipient's language (``accounts.User.language``): recipients are grouped by
+language, one e-mail per group. Each person may turn off the kinds of ``KINDS`` (``User.muted_emails``) on their
+"E-mails" page; alerts about publishing problems cannot be turned off, because a due publication must never wait
+without someone being told (DESIGN.md, invariant 4).
+
+A mail server that fails is logged and never undoes or hides the change that sent the e-mail.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.models import Membership, Role
-from editorial.models import Alert, Post, Publication, Review
+from accounts import permissions
+from accounts.models import Role, User
+from accounts.permissions import Right
+from editorial.models import Alert, Channel, Item, Post, Publication, Review, Zone
 
 logger = logging.getLogger(__name__)
+
+# The kinds of e-mail a person may turn off, with what the preferences page says of each.
+ITEM_SUBMITTED = "item_submitted"
+POST_AWAITS_REVIEW = "post_awaits_review"
+POST_REVIEWED = "post_reviewed"
+POST_PUBLISHED = "post_published"
+KINDS = {
+    ITEM_SUBMITTED: gettext_lazy("A unit submits an item"),
+    POST_AWAITS_REVIEW: gettext_lazy("A post waits for my review"),
+    POST_REVIEWED: gettext_lazy("The director approved my post or asked for changes"),
+    POST_PUBLISHED: gettext_lazy("A post made from my item is published"),
+}
+
+# Who receives each kind: whoever holds this right in a zone (an officer drafts the posts a director reviews, and
+# may submit an item too).
+RECEIVED_WITH = {
+    ITEM_SUBMITTED: Right.TRIAGE_ITEMS,
+    POST_AWAITS_REVIEW: Right.REVIEW_POST,
+    POST_REVIEWED: Right.DRAFT_POST,
+    POST_PUBLISHED: Right.SUBMIT_ITEM,
+}
+
+Writer = Callable[[], tuple[str, str]]
+
+
+def kinds_for(user: User) -> list[str]:
+    """The kinds of e-mail the user's roles may bring them, in the order of ``KINDS``."""
+    return [kind for kind in KINDS if permissions.zone_ids_with(user, RECEIVED_WITH[kind])]
+
+
+def receives_alerts(user: User) -> bool:
+    """Whether the user is among those told of publishing problems (the zone's officers): always on."""
+    return bool(permissions.zone_ids_with(user, Right.PUBLISH_POST))
+
+
+def desk_url(name: str, *args: object) -> str:
+    """The absolute address of a page of the desk, for an e-mail."""
+    return settings.DESK_BASE_URL + reverse(name, args=args)
 
 
 def _send(subject: str, body: str, recipients: list[str]) -> None:
@@ -31,35 +80,137 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
         logger.exception("notification mail failed: %s", subject)
 
 
+def _language(person: User) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    return person.language if person.language in known else settings.LANGUAGE_CODE
+
+
+def _wants(person: User, kind: str | None) -> bool:
+    if not person.is_active or not person.email:
+        return False
+    muted = person.muted_emails if isinstance(person.muted_emails, list) else []
+    return kind is None or kind not in muted
+
+
+def _mail(*, kind: str | None, people: Iterable[User], write: Writer) -> None:
+    """One e-mail per language of the ``people`` who want this ``kind`` (None: an alert, for everyone), written by
+    ``write`` in that language. E-mails a person may turn off say where."""
+    by_language: dict[str, set[str]] = defaultdict(set)
+    for person in people:
+        if _wants(person, kind):
+            by_language[_language(person)].add(person.email)
+    for language, addresses in sorted(by_language.items()):
+        with translation.override(language):
+            subject, body = write()
+            if kind is not None:
+                body += "\n\n-- \n" + _("Choose which e-mails you receive: %(url)s") % {
+                    "url": desk_url("accounts:emails")
+                }
+        _send(subject, body, sorted(addresses))
+
+
+def _members(zone: Zone, role: str) -> list[User]:
+    """The zone's active people in this role (a head of several units once)."""
+    return list(
+        User.objects.filter(memberships__zone=zone, memberships__role=role, memberships__is_active=True, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _when(moment: datetime | None, zone: Zone) -> str:
+    """A time in the zone's time zone, written the way the current language writes it."""
+    if moment is None:
+        return "—"
+    return formats.date_format(timezone.localtime(moment, zone.tzinfo), "SHORT_DATETIME_FORMAT")
+
+
+def _name(person: User) -> str:
+    return person.get_full_name() or person.username
+
+
+# --- The e-mails -----------------------------------------------------------------------------------------------
+
+
+def item_submitted(*, item_id: int) -> None:
+    """The zone's officers learn that a unit submitted an item (not the officer who submitted it)."""
+    item = Item.objects.select_related("zone", "unit", "submitted_by").get(pk=item_id)
+    zone = item.zone
+    officers = [person for person in _members(zone, Role.OFFICER) if person.pk != item.submitted_by_id]
+    url = desk_url("editorial:item_detail", zone.slug, item.pk)
+
+    def write() -> tuple[str, str]:
+        subject = _("[%(zone)s] New item from %(unit)s: %(title)s") % {
+            "zone": zone.name,
+            "unit": item.unit.name,
+            "title": item.title,
+        }
+        lines = [
+            _("%(person)s (%(unit)s) submitted an item: “%(title)s”.")
+            % {"person": _name(item.submitted_by), "unit": item.unit.name, "title": item.title}
+        ]
+        start, end = _when(item.wanted_start, zone), _when(item.wanted_end, zone)
+        if item.wanted_start and item.wanted_end:
+            lines.append(_("Wanted from %(start)s until %(end)s.") % {"start": start, "end": end})
+        elif item.wanted_start:
+            lines.append(_("Wanted from %(start)s.") % {"start": start})
+        elif item.wanted_end:
+            lines.append(_("Wanted until %(end)s.") % {"end": end})
+        lines.append(_("Take it up or decline it: %(url)s") % {"url": url})
+        return subject, "\n\n".join(lines)
+
+    _mail(kind=ITEM_SUBMITTED, people=officers, write=write)
+
+
 def post_awaits_review(*, post_id: int) -> None:
+    """The zone's directors learn that a post waits for their review (not its author)."""
     post = Post.objects.select_related("zone").get(pk=post_id)
-    directors = Membership.objects.filter(zone=post.zone, role=Role.DIRECTOR, is_active=True, user__is_active=True)
-    with translation.override(settings.LANGUAGE_CODE):
-        _send(
-            _("[%(zone)s] Post awaiting your review: %(title)s") % {"zone": post.zone.name, "title": post.title},
-            _("A post waits for your review on the zone desk: %(title)s") % {"title": post.title},
-            [m.user.email for m in directors.select_related("user") if m.user_id != post.author_id],
+    zone = post.zone
+    directors = [person for person in _members(zone, Role.DIRECTOR) if person.pk != post.author_id]
+    url = desk_url("editorial:review_post", zone.slug, post.pk)
+
+    def write() -> tuple[str, str]:
+        subject = _("[%(zone)s] Post awaiting your review: %(title)s") % {"zone": zone.name, "title": post.title}
+        body = "\n\n".join(
+            [
+                _("A post waits for your review on the zone desk: %(title)s") % {"title": post.title},
+                _("Planned for %(when)s.") % {"when": _when(post.planned_at, zone)},
+                _("Review it: %(url)s") % {"url": url},
+            ]
         )
+        return subject, body
+
+    _mail(kind=POST_AWAITS_REVIEW, people=directors, write=write)
 
 
 def post_reviewed(*, review_id: int) -> None:
+    """The post's author learns the director's decision, with the comment and the notes written on the values."""
     review = Review.objects.select_related("post__zone", "post__author", "reviewer").get(pk=review_id)
     post = review.post
-    with translation.override(settings.LANGUAGE_CODE):
+    zone = post.zone
+    notes = list(review.value_checks.exclude(note="").order_by("pk"))
+    url = desk_url("editorial:post_detail", zone.slug, post.pk)
+
+    def write() -> tuple[str, str]:
         if review.decision == Review.Decision.APPROVE:
-            subject = _("[%(zone)s] Post approved: %(title)s") % {"zone": post.zone.name, "title": post.title}
-            body = _("%(reviewer)s approved the post “%(title)s”.") % {
-                "reviewer": review.reviewer,
-                "title": post.title,
-            }
+            subject = _("[%(zone)s] Post approved: %(title)s") % {"zone": zone.name, "title": post.title}
+            lines = [
+                _("%(reviewer)s approved the post “%(title)s”.") % {"reviewer": review.reviewer, "title": post.title}
+            ]
         else:
-            subject = _("[%(zone)s] Changes requested: %(title)s") % {"zone": post.zone.name, "title": post.title}
-            body = _("%(reviewer)s asks for changes to “%(title)s”:\n\n%(comment)s") % {
-                "reviewer": review.reviewer,
-                "title": post.title,
-                "comment": review.comment,
-            }
-        _send(subject, body, [post.author.email])
+            subject = _("[%(zone)s] Changes requested: %(title)s") % {"zone": zone.name, "title": post.title}
+            lines = [
+                _("%(reviewer)s asks for changes to “%(title)s”:\n\n%(comment)s")
+                % {"reviewer": review.reviewer, "title": post.title, "comment": review.comment}
+            ]
+        if notes:
+            lines.append(
+                _("Notes on the values:") + "\n" + "\n".join(f"- {check.value_name}: {check.note}" for check in notes)
+            )
+        lines.append(_("Open the post: %(url)s") % {"url": url})
+        return subject, "\n\n".join(lines)
+
+    _mail(kind=POST_REVIEWED, people=[post.author], write=write)
 
 
 def post_published(*, post_id: int) -> None:
@@ -67,22 +218,33 @@ def post_published(*, post_id: int) -> None:
     post = Post.objects.select_related("zone", "item__submitted_by").get(pk=post_id)
     if post.item is None:
         return
-    links = [
-        f"- {p.channel.name}: {p.external_url}"
-        for p in Publication.objects.filter(post=post, status=Publication.Status.PUBLISHED).select_related("channel")
-    ]
-    with translation.override(settings.LANGUAGE_CODE):
-        _send(
-            _("[%(zone)s] Published: %(title)s") % {"zone": post.zone.name, "title": post.item.title},
-            _("The post made from your item “%(title)s” is published:\n\n%(links)s")
-            % {"title": post.item.title, "links": "\n".join(links)},
-            [post.item.submitted_by.email],
+    zone = post.zone
+    Channel.forget_networks()
+    published = list(
+        Publication.objects.filter(post=post, status=Publication.Status.PUBLISHED)
+        .select_related("channel")
+        .order_by("published_at", "pk")
+    )
+    url = desk_url("editorial:item_detail", zone.slug, post.item.pk)
+
+    def write() -> tuple[str, str]:
+        links = "\n".join(f"- {p.channel.label}: {p.external_url}" for p in published)
+        subject = _("[%(zone)s] Published: %(title)s") % {"zone": zone.name, "title": post.item.title}
+        body = "\n\n".join(
+            [
+                _("The post made from your item “%(title)s” is published:\n\n%(links)s")
+                % {"title": post.item.title, "links": links},
+                _("Your item on the zone desk: %(url)s") % {"url": url},
+            ]
         )
+        return subject, body
+
+    _mail(kind=POST_PUBLISHED, people=[post.item.submitted_by], write=write)
 
 
 def publishing_alerts(*, alert_ids: list[int]) -> None:
     """One e-mail to a zone's officers listing its publishing problems: late, failed or unknown publications, a
-    stopped publishing service (the alerts are grouped per zone by editorial.publishing.alerts)."""
+    stopped publishing service (the alerts are grouped per zone by editorial.publishing.alerts). Never turned off."""
     alerts = list(
         Alert.objects.filter(pk__in=alert_ids)
         .select_related("zone", "publication__post", "publication__channel")
@@ -91,8 +253,10 @@ def publishing_alerts(*, alert_ids: list[int]) -> None:
     if not alerts:
         return
     zone = alerts[0].zone
-    officers = Membership.objects.filter(zone=zone, role=Role.OFFICER, is_active=True, user__is_active=True)
-    with translation.override(settings.LANGUAGE_CODE):
+    Channel.forget_networks()
+    url = desk_url("editorial:publications_attention", zone.slug)
+
+    def write() -> tuple[str, str]:
         lines = []
         for alert in alerts:
             when = timezone.localtime(alert.raised_at, zone.tzinfo).strftime("%d/%m/%Y %H:%M")
@@ -102,7 +266,7 @@ def publishing_alerts(*, alert_ids: list[int]) -> None:
                     % {
                         "time": when,
                         "title": alert.publication.post.title,
-                        "channel": alert.publication.channel.name,
+                        "channel": alert.publication.channel.label,
                         "message": alert.message,
                     }
                 )
@@ -113,7 +277,10 @@ def publishing_alerts(*, alert_ids: list[int]) -> None:
             "[%(zone)s] Publishing needs you: %(count)s problems",
             len(alerts),
         ) % {"zone": zone.name, "count": len(alerts)}
-        body = _("%(problems)s\n\nOpen the zone desk: the dashboard lists every publication that needs a person.") % {
-            "problems": "\n".join(lines)
+        body = _("%(problems)s\n\nEvery publication that needs a person, to settle them: %(url)s") % {
+            "problems": "\n".join(lines),
+            "url": url,
         }
-        _send(subject, body, [m.user.email for m in officers.select_related("user")])
+        return subject, body
+
+    _mail(kind=None, people=_members(zone, Role.OFFICER), write=write)

@@ -28,6 +28,7 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import notifications, publishing
 from editorial.audit import audit_record
+from editorial.compose import languages_of, takes_images, text_from_main, text_limit_problem
 from editorial.errors import WorkflowError
 from editorial.fingerprint import post_fingerprint
 from editorial.images import CleanImage, clean_image
@@ -39,6 +40,7 @@ from editorial.models import (
     Comment,
     Item,
     ItemAttachment,
+    Language,
     Locality,
     Post,
     PostVariant,
@@ -50,6 +52,8 @@ from editorial.models import (
     WeekTheme,
     Zone,
 )
+from editorial.selectors.posts import default_channels
+from editorial.selectors.review import value_texts
 
 
 def post_snapshot(*, post: Post) -> dict[str, Any]:
@@ -99,11 +103,14 @@ def item_submit(
     wanted_end: datetime | None = None,
     confidentiality_notes: str = "",
     attachments: Sequence[File] = (),
+    links: str = "",
 ) -> Item:
-    """A unit head submits an item for their own unit (an officer may submit for any unit of the zone).
+    """A unit head submits an item for their own unit (an officer may submit for any unit of the zone); the zone's
+    officers are told by e-mail.
 
     ``attachments`` are photos the officer may use; each is stored re-encoded without metadata
-    (``editorial.images``), and an unreadable one is refused with a ``WorkflowError``."""
+    (``editorial.images``), and an unreadable one is refused with a ``WorkflowError``. ``links``: web addresses
+    the post may give, one per line (the form checks them)."""
     _require(permissions.has_right(actor, zone, Right.SUBMIT_ITEM))
     is_officer = permissions.has_right(actor, zone, Right.TRIAGE_ITEMS)
     _require_same_zone(zone, unit, category, locality)
@@ -123,6 +130,7 @@ def item_submit(
             wanted_start=wanted_start,
             wanted_end=wanted_end,
             confidentiality_notes=confidentiality_notes,
+            links=links.strip(),
         )
         for upload in attachments:
             ItemAttachment.objects.create(item=item, file=upload)
@@ -133,6 +141,8 @@ def item_submit(
             obj=item,
             data={"unit": unit.name, "attachments": len(attachments)},
         )
+        # The zone's officers learn of the new item (a rolled-back submission tells nobody).
+        transaction.on_commit(lambda: notifications.item_submitted(item_id=item.pk))
     return item
 
 
@@ -146,8 +156,11 @@ def _item_leave_new(item: Item, **changes: Any) -> None:
 
 def item_take_up(*, actor: Any, item: Item) -> Post:
     """The officer takes an item up: it becomes a draft post linked to it, with the item's title, category,
-    locality and wanted start; the officer then chooses the channels and writes their texts."""
+    locality and wanted start, and the channels ticked by default (the category's, else the zone's), each
+    following the main text still to write. The item's photos are offered on the draft, never attached here:
+    a photo the officer does not pick is not published."""
     _require(permissions.has_right(actor, item.zone, Right.TRIAGE_ITEMS))
+    channels = default_channels(zone=item.zone, category=item.category)
     with transaction.atomic():
         _item_leave_new(item, status=Item.Status.TAKEN_UP)
         post = Post.objects.create(
@@ -159,7 +172,16 @@ def item_take_up(*, actor: Any, item: Item) -> Post:
             locality=item.locality,
             planned_at=item.wanted_start,
         )
-        audit_record(action="editorial.item.take_up", actor=actor, zone=item.zone, obj=item, data={"post": post.pk})
+        PostVariant.objects.bulk_create(
+            [PostVariant(post=post, channel=channel, text="", follows_main=True) for channel in channels]
+        )
+        audit_record(
+            action="editorial.item.take_up",
+            actor=actor,
+            zone=item.zone,
+            obj=item,
+            data={"post": post.pk, "channels": [channel.pk for channel in channels]},
+        )
     item.refresh_from_db()
     return post
 
@@ -207,14 +229,65 @@ def _with_stored_images(media: Sequence[NewMedia]) -> list[NewMedia]:
     return [replace(new, image=_stored_image(new.image)) for new in media]
 
 
+@dataclass(frozen=True)
+class ItemPhoto:
+    """A photo of the post's item that the officer picked, with its one alternative text: it goes to every
+    channel of the post that takes images, re-encoded like an upload (``editorial.images.clean_image``), and
+    ``VariantMedia.source`` records the photo it came from, so saving again adds no second copy.
+
+    ``image``: its cleaned copy when the caller made it already (the form does, to say at the photo what is
+    wrong with it); otherwise it is cleaned here, only for a channel that does not have it yet."""
+
+    attachment: ItemAttachment
+    alt_text: str
+    image: File | None = None
+
+
+def _with_cleaned_photos(
+    post: Post, photos: Sequence[ItemPhoto] | None, channels: Iterable[Channel]
+) -> list[ItemPhoto] | None:
+    """Check that every photo is one of the post's item (so of its zone), and clean, before the transaction, those
+    that some channel taking images does not carry yet."""
+    if photos is None:
+        return None
+    photos = list(photos)
+    _require(all(p.attachment.item_id is not None and p.attachment.item_id == post.item_id for p in photos))
+    _require(post.item_id is None or post.item.zone_id == post.zone_id)
+    wanted = {channel.pk for channel in channels if takes_images(channel.kind)}
+    carried: dict[int, set[int]] = {}
+    pairs = VariantMedia.objects.filter(variant__post=post, source__isnull=False)
+    for source_id, channel_id in pairs.values_list("source_id", "variant__channel_id"):
+        carried.setdefault(source_id, set()).add(channel_id)
+    cleaned = []
+    for photo in photos:
+        if photo.image is None and not wanted <= carried.get(photo.attachment.pk, set()):
+            try:
+                image = _stored_image(photo.attachment.file)
+            except (OSError, ValueError):
+                raise WorkflowError(_("A photo of the item cannot be read any more: untick it.")) from None
+            photo = replace(photo, image=image)
+        elif photo.image is not None:
+            photo = replace(photo, image=_stored_image(photo.image))
+        cleaned.append(photo)
+    return cleaned
+
+
+def _copy(image: CleanImage) -> CleanImage:
+    """A fresh file of the same clean bytes: each image row stores its own file (a file object is read once)."""
+    image.seek(0)
+    return CleanImage(image.read(), name=image.name, kind=image.kind)
+
+
 def _media_apply(
     post: Post,
     *,
     add: Sequence[NewMedia] = (),
     alt_texts: Mapping[int, str] | None = None,
     remove: Iterable[int] = (),
+    photos: Sequence[ItemPhoto] | None = None,
 ) -> None:
-    """Add, re-describe and remove images of a post's texts (ids of another post are ignored)."""
+    """Add, re-describe and remove images of a post's texts (ids of another post are ignored); ``photos``, when
+    given, are the item's photos the post publishes: each on every channel that takes images, the others off."""
     own = VariantMedia.objects.filter(variant__post=post)
     remove = set(remove)
     if remove:
@@ -227,7 +300,7 @@ def _media_apply(
         if not alt.strip():
             raise WorkflowError(_("Every image needs its alternative text."))
         own.filter(pk=media_id).update(alt_text=alt.strip())
-    variants = {v.channel_id: v for v in PostVariant.objects.filter(post=post)}
+    variants = {v.channel_id: v for v in PostVariant.objects.filter(post=post).select_related("channel")}
     for new in add:
         variant = variants.get(new.channel.pk)
         if variant is None:
@@ -243,12 +316,60 @@ def _media_apply(
         VariantMedia.objects.create(
             variant=variant, image=image, alt_text=new.alt_text.strip(), sha256=image.sha256, order=order
         )
+    if photos is not None:
+        _photos_apply(post, photos, list(variants.values()))
+
+
+def _photos_apply(post: Post, photos: Sequence[ItemPhoto], variants: list[PostVariant]) -> None:
+    picked = {photo.attachment.pk: photo for photo in photos}
+    for photo in photos:
+        if not photo.alt_text.strip():
+            raise WorkflowError(_("Every image needs its alternative text."))
+    carried = list(VariantMedia.objects.filter(variant__post=post, source__isnull=False))
+    by_variant: dict[int, dict[int, VariantMedia]] = {}
+    kinds = {variant.pk: variant.channel.kind for variant in variants}
+    for media in carried:
+        if media.source_id not in picked or not takes_images(kinds.get(media.variant_id, "")):
+            media.image.delete(save=False)
+            media.delete()
+            continue
+        by_variant.setdefault(media.variant_id, {})[media.source_id] = media
+    for variant in variants:
+        if not takes_images(variant.channel.kind):
+            continue
+        have = by_variant.get(variant.pk, {})
+        last = variant.media.aggregate(last=Max("order"))["last"]
+        order = -1 if last is None else last
+        for photo in photos:
+            alt = photo.alt_text.strip()
+            media = have.get(photo.attachment.pk)
+            if media is not None:
+                if media.alt_text != alt:
+                    VariantMedia.objects.filter(pk=media.pk).update(alt_text=alt)
+                continue
+            if photo.image is None:
+                raise WorkflowError(_("A photo of the item cannot be read any more: untick it."))
+            image = _copy(photo.image)
+            image.name = f"{image.sha256[:32]}.{image.extension}"
+            order += 1
+            VariantMedia.objects.create(
+                variant=variant, image=image, alt_text=alt, sha256=image.sha256, order=order, source=photo.attachment
+            )
 
 
 def _check_texts(zone: Zone, texts: Mapping[Channel, str]) -> None:
     if not texts:
         raise WorkflowError(_("Choose at least one channel."))
     _require_same_zone(zone, *texts)
+
+
+def _main_texts(zone: Zone, main_texts: Mapping[str, str]) -> dict[str, str]:
+    """The main texts kept: one per language of the zone."""
+    return {lang: (main_texts.get(lang) or "").strip() for lang in languages_of(zone.languages)}
+
+
+def _channel_text(zone: Zone, main_texts: Mapping[str, str], channel: Channel) -> str:
+    return text_from_main(main_texts, channel_language=channel.language, zone_languages=zone.languages)
 
 
 def post_create(
@@ -261,18 +382,40 @@ def post_create(
     locality: Locality | None = None,
     planned_at: datetime | None = None,
     media_add: Sequence[NewMedia] = (),
+    main_texts: Mapping[str, str] | None = None,
+    follows_main: Iterable[Channel] = (),
 ) -> Post:
-    """A new draft with one text per chosen channel (and their images)."""
+    """A new draft with one text per chosen channel (and their images).
+
+    ``main_texts``: the post's main text per language of the zone. The channels of ``follows_main`` take their
+    text from it (``editorial.compose.text_from_main``), whatever ``texts`` says for them; the others keep the
+    text given, as written."""
     _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
     _check_texts(zone, texts)
     _require_same_zone(zone, category, locality)
+    main = _main_texts(zone, main_texts or {})
+    following = {channel.pk for channel in follows_main}
     media_add = _with_stored_images(media_add)
     with transaction.atomic():
         post = Post.objects.create(
-            zone=zone, author=actor, title=title, category=category, locality=locality, planned_at=planned_at
+            zone=zone,
+            author=actor,
+            title=title,
+            category=category,
+            locality=locality,
+            planned_at=planned_at,
+            main_texts=main,
         )
         PostVariant.objects.bulk_create(
-            [PostVariant(post=post, channel=channel, text=text) for channel, text in texts.items()]
+            [
+                PostVariant(
+                    post=post,
+                    channel=channel,
+                    text=_channel_text(zone, main, channel) if channel.pk in following else text,
+                    follows_main=channel.pk in following,
+                )
+                for channel, text in texts.items()
+            ]
         )
         _media_apply(post, add=media_add)
         audit_record(
@@ -297,12 +440,25 @@ def post_update(
     media_add: Sequence[NewMedia] = (),
     media_alt_texts: Mapping[int, str] | None = None,
     media_remove: Iterable[int] = (),
+    main_texts: Mapping[str, str] | None = None,
+    follows_main: Iterable[Channel] = (),
+    photos: Sequence[ItemPhoto] | None = None,
 ) -> Post:
     """Change a post; arguments not given stay as they are, None clears a category, locality or time.
+
+    ``main_texts`` replaces the main texts; ``texts`` the channels and their texts, where the channels of
+    ``follows_main`` follow the main text and every other one keeps the text given (an edited text stays as
+    written). Every channel that follows the main text gets it again, from the main texts as saved: what is
+    stored is what the main text makes. ``photos``, when given, are the item's photos to publish (see
+    ``ItemPhoto``); the item's other photos come off.
 
     If what would be published changes (a text, a channel, an image or its alternative text, the planned time),
     an approval or a pending review is void: the post goes back to draft and must be reviewed again."""
     media_add = _with_stored_images(media_add)
+    following = {channel.pk for channel in follows_main}
+    if photos is not None:
+        channels = list(texts) if texts is not None else [v.channel for v in post.variants.select_related("channel")]
+        photos = _with_cleaned_photos(post, photos, channels)
     with transaction.atomic():
         post = post_lock(post)
         _require(permissions.can_edit_post(actor, post))
@@ -317,12 +473,20 @@ def post_update(
             post.locality = locality
         if planned_at is not UNCHANGED:
             post.planned_at = planned_at
+        if main_texts is not None:
+            post.main_texts = _main_texts(post.zone, main_texts)
         if texts is not None:
             _check_texts(post.zone, texts)
             PostVariant.objects.filter(post=post).exclude(channel__in=list(texts)).delete()
             for channel, text in texts.items():
-                PostVariant.objects.update_or_create(post=post, channel=channel, defaults={"text": text})
-        _media_apply(post, add=media_add, alt_texts=media_alt_texts, remove=media_remove)
+                PostVariant.objects.update_or_create(
+                    post=post, channel=channel, defaults={"text": text, "follows_main": channel.pk in following}
+                )
+        for variant in PostVariant.objects.filter(post=post, follows_main=True).select_related("channel"):
+            text = _channel_text(post.zone, post.main_texts or {}, variant.channel)
+            if variant.text != text:
+                PostVariant.objects.filter(pk=variant.pk).update(text=text)
+        _media_apply(post, add=media_add, alt_texts=media_alt_texts, remove=media_remove, photos=photos)
         post.save()
         after = post_fingerprint(post=post)
         data: dict[str, Any] = {"fingerprint_before": before, "fingerprint": after}
@@ -337,20 +501,57 @@ def post_update(
     return post
 
 
+def _require_every_language(post: Post, variants: Sequence[PostVariant]) -> None:
+    """A post of a bilingual zone has a main text in each language of the zone, and each language is published
+    by at least one of its channels (an account in that language, or one that posts both in one message).
+    Refused with one whole sentence per missing piece."""
+    languages = languages_of(post.zone.languages)
+    if len(languages) < 2:
+        return
+    main_texts = post.main_texts if isinstance(post.main_texts, dict) else {}
+    covered = {language for v in variants for language in languages_of(v.channel.language)}
+    missing = []
+    for language in languages:
+        text = main_texts.get(language)
+        if not (isinstance(text, str) and text.strip()):
+            missing.append(
+                _("Write the main text in French: this zone publishes every post in French and Dutch.")
+                if language == Language.FR
+                else _("Write the main text in Dutch: this zone publishes every post in French and Dutch.")
+            )
+    for language in languages:
+        if language not in covered:
+            missing.append(
+                _("Tick a channel that publishes in French, or in both languages: none of the ticked ones does.")
+                if language == Language.FR
+                else _("Tick a channel that publishes in Dutch, or in both languages: none of the ticked ones does.")
+            )
+    if missing:
+        raise WorkflowError(missing)
+
+
 def post_submit(*, actor: Any, post: Post) -> Post:
-    """Draft -> in review: the directors of the zone are told by e-mail."""
+    """Draft -> in review: the directors of the zone are told by e-mail.
+
+    Refused (``WorkflowError``) for anything but a draft with a channel, a text per channel and a planned time;
+    in a bilingual zone, also while a language is missing (``_require_every_language``)."""
     with transaction.atomic():
         post = post_lock(post)
         _require(permissions.can_edit_post(actor, post))
         if post.status != Post.Status.DRAFT:
             raise WorkflowError(_("Only a draft can be submitted for review."))
-        variants = list(PostVariant.objects.filter(post=post))
+        variants = list(PostVariant.objects.filter(post=post).select_related("channel"))
         if not variants:
             raise WorkflowError(_("Choose at least one channel."))
         if any(not v.text.strip() for v in variants):
             raise WorkflowError(_("Every channel needs its text before review."))
+        # The networks' limits are enforced here, not when saving: a draft keeps whatever was typed.
+        too_long = [problem for v in variants if (problem := text_limit_problem(v.channel, v.text))]
+        if too_long:
+            raise WorkflowError(too_long)
         if post.planned_at is None:
             raise WorkflowError(_("Plan a date and time before review."))
+        _require_every_language(post, variants)
         Post.objects.filter(pk=post.pk).update(status=Post.Status.IN_REVIEW, updated_at=timezone.now())
         post.refresh_from_db()
         audit_record(
@@ -379,11 +580,16 @@ def post_approve(
     confidentiality_confirmed: bool,
     override_reason: str = "",
     findings: list[dict[str, Any]] | None = None,
+    language: str = "",
 ) -> Review:
     """The director approves exactly the version they reviewed (``reviewed_fingerprint``).
 
     Refused unless every active value of the zone is confirmed, the confidentiality rules are confirmed, and
     any confidentiality finding is overridden with a reason (logged). The author never approves their post.
+    ``language`` is the one the director read the checklist in (their interface's): each check keeps the value's
+    text in that language when the zone has it (``selectors.review.value_texts``), and that language.
+    Missing lines are refused all at once, each with a code so that the page shows it at its line:
+    ``values_unconfirmed``, ``confidentiality_unconfirmed``, ``override_reason_missing``.
     """
     with transaction.atomic():
         # Rights depend on the state, so they are checked on the locked, current row.
@@ -396,18 +602,40 @@ def post_approve(
         current = post_fingerprint(post=post)
         if current != reviewed_fingerprint:
             raise WorkflowError(_("The post changed while you were reviewing it: read it again before approving."))
-        values = list(Value.objects.filter(zone=post.zone, is_active=True).order_by("order", "name"))
+        values = value_texts(
+            list(Value.objects.filter(zone=post.zone, is_active=True).order_by("order", "name")),
+            zone=post.zone,
+            language=language,
+        )
+        # Every missing line at once, so that the director completes the checklist in one go.
+        missing: list[WorkflowError] = []
         unconfirmed = [v.name for v in values if not answers.get(v.pk, ValueAnswer(False)).confirmed]
         if unconfirmed:
-            raise WorkflowError(
-                _("Confirm every value before approving (missing: %(values)s).") % {"values": ", ".join(unconfirmed)}
+            missing.append(
+                WorkflowError(
+                    _("Confirm every value before approving (missing: %(values)s).")
+                    % {"values": ", ".join(unconfirmed)},
+                    code="values_unconfirmed",
+                )
             )
         if not confidentiality_confirmed:
-            raise WorkflowError(_("Confirm that the confidentiality rules are respected."))
-        if findings and not override_reason.strip():
-            raise WorkflowError(
-                _("The confidentiality scan found something: correct the text, or give the reason to publish anyway.")
+            missing.append(
+                WorkflowError(
+                    _("Confirm that the confidentiality rules are respected."), code="confidentiality_unconfirmed"
+                )
             )
+        if findings and not override_reason.strip():
+            missing.append(
+                WorkflowError(
+                    _(
+                        "The confidentiality scan found something: correct the text, or give the reason to publish "
+                        "anyway."
+                    ),
+                    code="override_reason_missing",
+                )
+            )
+        if missing:
+            raise WorkflowError(missing)
         # Every approval is its own review, with this director's checks and notes, even of a version approved
         # before (voided by an edit, put back by another): the record says who approved what was published.
         review = Review.objects.create(
@@ -424,9 +652,10 @@ def post_approve(
             [
                 ValueCheck(
                     review=review,
-                    value=v,
+                    value=v.value,
                     value_name=v.name,
                     value_question=v.question,
+                    language=v.language,
                     confirmed=True,
                     note=answers[v.pk].note,
                 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from editorial.views import dashboard, items, plan, posts, publishing, review
+from editorial.views import checks, dashboard, items, plan, posts, publishing, review
 
 app_name = "editorial"
 
@@ -20,12 +20,20 @@ urlpatterns = [
     ),
     # Drafting and the post page.
     path("z/<slug:zone_slug>/posts/new/", posts.post_create, name="post_create"),
+    path("z/<slug:zone_slug>/posts/x-fit/", posts.x_fit, name="x_fit"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/", posts.post_detail, name="post_detail"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/submit/", posts.post_submit, name="post_submit"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/comments/", posts.comment_add, name="comment_add"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
+    # While the officer types a text: the review's confidentiality scan, the partner accounts to mention.
+    path(
+        "z/<slug:zone_slug>/checks/confidentiality/",
+        checks.confidentiality_check,
+        name="confidentiality_check",
+    ),
+    path("z/<slug:zone_slug>/checks/partners/", checks.partner_directory, name="partner_directory"),
     # Publishing: the post's publications, the decisions after an unknown outcome, the zone's publications that need
     # a person, the channels and pauses.
     path(

@@ -496,3 +496,169 @@ def parse_tweet(text: str) -> XCount:
 def weighted_length(text: str) -> int:
     """The weight X gives `text` (see parse_tweet); a post may weigh at most MAX_WEIGHTED_LENGTH."""
     return parse_tweet(text).weighted_length
+
+
+# --- Over the limit: where the overflow starts, and a version that fits ---------------------------------------
+
+
+def split_at_limit(text: str) -> tuple[str, str]:
+    """``text`` cut where X's limit falls: (what fits, what does not), the second empty when all of it fits.
+
+    The cut is the first character after ``valid_range_end`` (twitter-text's own offsets, in UTF-16 units of the
+    text as given), so a link or an emoji that does not fit whole starts the overflow. drafting.js cuts the
+    textarea's value at the same unit (``validRangeEnd + 1``), so the page and the server highlight alike."""
+    count = parse_tweet(text)
+    if count.weighted_length <= MAX_WEIGHTED_LENGTH:
+        return text, ""
+    first_over = count.valid_range_end + 1
+    units = 0
+    for index, ch in enumerate(text):
+        if units >= first_over:
+            return text[:index], text[index:]
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return text, ""
+
+
+# The end of a sentence: its closing mark (and closing quotes or brackets), then spaces; or a line break.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'»”\u2019)\]]*[ \t]+|[ \t]*\n+[ \t]*")
+# A hashtag as the previews show one (editorial/templatetags/desk.py, social_text).
+_HASHTAG_RE = re.compile(r"(?<![\w&#])#\w+")
+_TRAILING_TAGS_RE = re.compile(r"(?:\s*(?<![\w&#])#\w+)+\s*$")
+_SPACES_RE = re.compile(r"[ \t]{2,}")
+_PROPOSAL_PART_SEPARATOR = "\n\n"
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    line_break_after: bool
+
+
+def _fits(text: str, limit: int) -> bool:
+    count = parse_tweet(text)
+    return 0 < count.weighted_length <= limit and count.is_valid
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    kept, position = [], 0
+    for start, end in sorted(spans):
+        kept.append(text[position:start])
+        position = max(position, end)
+    kept.append(text[position:])
+    return "\n".join(_SPACES_RE.sub(" ", line).strip() for line in "".join(kept).split("\n"))
+
+
+def _sentences(text: str) -> list[_Sentence]:
+    sentences, position = [], 0
+    for match in _SENTENCE_END_RE.finditer(text):
+        piece = text[position : match.start()].strip()
+        if piece:
+            sentences.append(_Sentence(piece, "\n" in match.group()))
+        position = match.end()
+    piece = text[position:].strip()
+    if piece:
+        sentences.append(_Sentence(piece, False))
+    return sentences
+
+
+def _join(sentences: list[_Sentence]) -> str:
+    out = ""
+    for index, sentence in enumerate(sentences):
+        if index:
+            out += "\n" if sentences[index - 1].line_break_after else " "
+        out += sentence.text
+    return out
+
+
+def fit_proposal(parts: str | list[str] | tuple[str, ...], *, limit: int = MAX_WEIGHTED_LENGTH) -> str | None:
+    """A version of an X text that fits, or None when the text fits already (X accepts it as it is).
+
+    ``parts`` is the text, or the texts of one message in several languages (a bilingual account's French and
+    Dutch main texts), each kept in the proposal. What it keeps: the first sentences of each part, in order and
+    without gaps (the parts take turns, one sentence at a time), then the first link of the whole text and its
+    hashtags (those not already in the sentences kept), separated by a space. A first sentence too long on its own
+    is cut after a word, with "…". Characters X refuses are dropped. The result always fits (``parse_tweet``
+    accepts it)."""
+    texts = [parts] if isinstance(parts, str) else list(parts)
+    given = _PROPOSAL_PART_SEPARATOR.join(text.strip() for text in texts if text.strip())
+    if not given or _fits(given, limit):
+        return None
+    invalid = {cp: None for cp in INVALID_CHARACTERS}
+    texts = [unicodedata.normalize("NFC", text).translate(invalid).strip() for text in texts]
+    texts = [text for text in texts if text]
+    whole = _PROPOSAL_PART_SEPARATOR.join(texts)
+    if not whole or _fits(whole, limit):
+        return whole or None
+
+    link = ""
+    tags: list[str] = []
+    bodies: list[list[_Sentence]] = []
+    for text in texts:
+        urls = _extract_urls(text)
+        if urls and not link:
+            link = urls[0][1]
+        for tag in _HASHTAG_RE.findall(text):
+            if tag.lower() not in {t.lower() for t in tags}:
+                tags.append(tag)
+        # Links go to the end (the first one only); a closing run of hashtags too.
+        body = _without(text, [(start, start + len(url)) for start, url in urls])
+        body = _TRAILING_TAGS_RE.sub("", body)
+        bodies.append(_sentences(body))
+
+    def tail_for(chosen: list[list[_Sentence]], tag_count: int) -> str:
+        in_body = {tag.lower() for part in chosen for s in part for tag in _HASHTAG_RE.findall(s.text)}
+        extra = [tag for tag in tags[:tag_count] if tag.lower() not in in_body]
+        return " ".join(([link] if link else []) + extra)
+
+    def build(chosen: list[list[_Sentence]], tail: str) -> str:
+        body = _PROPOSAL_PART_SEPARATOR.join(_join(part) for part in chosen if part)
+        return f"{body} {tail}".strip() if body else tail
+
+    # Hashtags are dropped from the end while they alone would leave less than half the room for the sentences.
+    tag_count = len(tags)
+    while tag_count and parse_tweet(tail_for([], tag_count)).weighted_length > limit // 2:
+        tag_count -= 1
+
+    chosen: list[list[_Sentence]] = [[] for _ in bodies]
+    open_parts = set(range(len(bodies)))
+    turn = 0
+    while open_parts:
+        for index in range(len(bodies)):
+            if index not in open_parts:
+                continue
+            if turn >= len(bodies[index]):
+                open_parts.discard(index)
+                continue
+            trial = [[*part, bodies[index][turn]] if i == index else part for i, part in enumerate(chosen)]
+            if _fits(build(trial, tail_for(trial, tag_count)), limit):
+                chosen = trial
+            else:
+                # No gap: a part whose next sentence does not fit takes no later one either.
+                open_parts.discard(index)
+        turn += 1
+
+    if not any(chosen):
+        first = next((part[0] for part in bodies if part), None)
+        chosen = [[] for _ in bodies]
+        if first is not None:
+            words = first.text.split(" ")
+            for count in range(len(words) - 1, 0, -1):
+                cut = _Sentence(" ".join(words[:count]).rstrip(",;:\u2014\u2013-") + _ELLIPSIS, False)
+                trial = [[cut]]
+                if _fits(build(trial, tail_for(trial, tag_count)), limit):
+                    chosen = trial
+                    break
+    proposal = build(chosen, tail_for(chosen, tag_count))
+    first = next((part[0].text for part in bodies if part), None)
+    if _fits(proposal, limit) and (any(chosen) or first is None):
+        return proposal
+    # Not even a word fits whole (one word longer than the limit): the first sentence is cut where the room ends.
+    first_text = first or whole
+    tail = tail_for([], tag_count)
+    cut, _rest = split_at_limit(first_text)
+    while cut and not _fits(build([[_Sentence(cut.rstrip() + _ELLIPSIS, False)]], tail), limit):
+        cut = cut[:-1]
+    if not cut.strip():
+        return split_at_limit(whole)[0].rstrip() or _ELLIPSIS
+    return build([[_Sentence(cut.rstrip() + _ELLIPSIS, False)]], tail)

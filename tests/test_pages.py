@@ -33,7 +33,12 @@ def test_every_demo_user_reaches_their_pages(client, demo, username):
     login(client, username)
     home = client.get(reverse("editorial:home"), follow=True)
     assert home.status_code == 200
-    assert home.redirect_chain[-1][0] == reverse("editorial:zone_dashboard", args=["mons-quevy"])
+    dashboard = reverse("editorial:zone_dashboard", args=["mons-quevy"])
+    if not home.redirect_chain:
+        # The officer, the director and the administrator work in the bilingual demo zone too: they choose.
+        assert f'href="{dashboard}"' in home.content.decode()
+        home = client.get(dashboard, follow=True)
+    assert home.request["PATH_INFO"] == dashboard
     page = home.content.decode()
     assert "Mons-Quévy" in page
     assert "Proximité" in page

@@ -234,6 +234,12 @@ MATRIX: dict[str, Entry] = {
         to="post_detail",
         data=post_form,
     ),
+    # A version of an X text that fits, for the drafting page while the officer types.
+    "editorial:x_fit": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      200      403      403      404      404",
+        data=lambda o: {"text": "Contrôle radar à Quévy ce jeudi. " * 12 + "#controle #radar"},
+    ),
     "editorial:post_detail": entry(
         get=                        "login    200      403      200      200      200      404      404",
         post=NOT_ALLOWED,
@@ -271,11 +277,25 @@ MATRIX: dict[str, Entry] = {
         get=                        "login    200      404      200      200      200      404      404",
         post=NOT_ALLOWED,
     ),
+    # While typing a post text (issue 12): the review's confidentiality scan and the partner accounts to mention, for
+    # who drafts. Another zone's post sent to this zone's address is a 404 too (tests/editorial/test_views_checks.py).
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:confidentiality_check": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      200      403      403      404      404",
+        data=lambda o: {"text": "Véhicule 1-ABC-234 signalé rue de Mons", "post": o.draft.pk},
+    ),
+    "editorial:partner_directory": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=NOT_ALLOWED,
+    ),
     # Publishing: the officer acts; the emergency brake (pauses) is for officer, director and administrator.
     #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    # The block htmx polls; opened in the browser itself (no HX-Request header, as here), the post page's block.
     "editorial:post_publications": entry(
-        get=                        "login    200      403      200      200      200      404      404",
+        get=                        "login    302      403      302      302      302      404      404",
         post=NOT_ALLOWED,
+        to="post_detail",
     ),
     "editorial:publication_confirm_published": entry(
         get=NOT_ALLOWED,
@@ -453,6 +473,13 @@ MATRIX: dict[str, Entry] = {
         post=                       "login    302      302      302      302      302      302      302",
         to="accounts:security",
     ),
+    # Everyone's own e-mails: which kinds, which language. The language posted is not one of the desk's, so the
+    # form answers with its error.
+    "accounts:emails": entry(
+        get=                        "login    200      200      200      200      200      200      200",
+        post=                       "login    200      200      200      200      200      200      200",
+        data=lambda o: {"language": "xx", "receive": ["item_submitted"]},
+    ),
     # The old password posted is wrong: the form answers with its error.
     "accounts:password_change": entry(
         get=                        "login    200      200      200      200      200      200      200",
@@ -587,6 +614,7 @@ ADMIN_MODELS: dict[str, set[str]] = {
     "editorial.category": {"view", "add", "change", "delete"},
     "editorial.locality": {"view", "add", "change", "delete"},
     "editorial.channel": {"view", "add", "change", "delete"},
+    "editorial.partneraccount": {"view", "add", "change", "delete"},  # the accounts posts mention
     "editorial.auditevent": {"view"},  # append-only: read, never added, changed or deleted
     "accounts.membership": {"view", "add", "change", "delete"},
     "accounts.user": {"view", "add", "change"},  # people are deactivated, never deleted

@@ -43,6 +43,7 @@ from editorial.models import (
     ItemAttachment,
     Language,
     Locality,
+    PartnerAccount,
     Post,
     Publication,
     Unit,
@@ -216,6 +217,7 @@ class ZoneObjects:
             "editorial.category": Category.objects.filter(zone=zone).first(),
             "editorial.locality": Locality.objects.filter(zone=zone).first(),
             "editorial.channel": self.channel,
+            "editorial.partneraccount": PartnerAccount.objects.filter(zone=zone).first(),
             "editorial.auditevent": self.event,
             "accounts.membership": Membership.objects.get(user=self.users.unit_head, zone=zone),
             "accounts.user": self.users.unit_head,
@@ -272,6 +274,7 @@ def make_zone_objects(zone_users: Any) -> ZoneObjects:
     )
     publishing.channel_pause(actor=officer, channel=paused_channel, reason="Compte en cours de vérification")
     paused_channel.refresh_from_db()
+    PartnerAccount.objects.create(zone=zone, name="Police fédérale", x_handle="FedPol_Belgium")
     event = audit_record(action="test.urlwalk", actor=officer, zone=zone, obj=zone)
     return ZoneObjects(
         users=zone_users,

@@ -13,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from zonepolice.env import envbool, envchoice, envint, envlist, envstr
 

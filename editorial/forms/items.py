@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,8 @@ from editorial.images import CleanImage, clean_image
 from editorial.models import Category, Locality, Unit, Zone
 
 MAX_PHOTOS = 6
+MAX_LINKS = 10
+_URL = URLValidator(schemes=["http", "https"])
 
 
 class CleanCharField(forms.CharField):
@@ -76,6 +79,32 @@ class MultipleImageField(forms.FileField):
         return cleaned
 
 
+class LinksField(CleanCharField):
+    """Web addresses, one per line: each must be a whole http(s) address (the draft offers them as buttons)."""
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        lines = [line.strip() for line in value.split("\n") if line.strip()]
+        wrong = []
+        for line in lines:
+            try:
+                _URL(line)
+            except forms.ValidationError:
+                wrong.append(line)
+        if wrong:
+            raise forms.ValidationError(
+                _("Not a web address: %(links)s. Write one address per line, starting with https://.")
+                % {"links": ", ".join(wrong)},
+                code="invalid",
+            )
+        if len(lines) > MAX_LINKS:
+            raise forms.ValidationError(
+                _("At most %(max)s links per item (you gave %(count)s).") % {"max": MAX_LINKS, "count": len(lines)},
+                code="too_many",
+            )
+        return "\n".join(dict.fromkeys(lines))
+
+
 class ItemForm(ZoneTimeFormMixin, forms.Form):
     zone_time_fields = ("wanted_start", "wanted_end")
     future_fields = ("wanted_start", "wanted_end")
@@ -100,6 +129,13 @@ class ItemForm(ZoneTimeFormMixin, forms.Form):
         label=_("Photos"),
         required=False,
         help_text=_("Optional, at most %(max)s: JPEG, PNG, GIF or WebP.") % {"max": MAX_PHOTOS},
+    )
+    links = LinksField(
+        label=_("Links"),
+        max_length=5_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://"}),
+        help_text=_("Web addresses the post may give (a detour map, a form), one per line."),
     )
     confidentiality_notes = CleanCharField(
         label=_("Confidentiality notes"),

@@ -1,7 +1,8 @@
 """Forms of the director's review: the checklist that approves a post, and the comment that sends it back.
 
-The checklist does not refuse unticked lines itself: services.post_approve does, and its message is shown on
-the form with the ticks and notes kept, so the rule lives in one place.
+The checklist does not refuse unticked lines itself: services.post_approve does, and each of its refusals is
+shown at the line it is about (``ApproveForm.add_refusal``) with the ticks and notes kept, so the rule lives in
+one place. The values are shown in the director's language when the zone has it (``selectors.review.ValueText``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
+from editorial.errors import WorkflowError
 from editorial.forms.common import clean_text
-from editorial.models import Value
+from editorial.selectors.review import ValueText
 from editorial.services import ValueAnswer
 
 NOTE_MAX = 2000
@@ -54,7 +56,7 @@ class ApproveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "data-review-override": ""}),
     )
 
-    def __init__(self, *args: Any, values: Sequence[Value], has_findings: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, values: Sequence[ValueText], has_findings: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.values = list(values)
         for value in self.values:
@@ -71,8 +73,43 @@ class ApproveForm(forms.Form):
         if not has_findings:
             del self.fields["override_reason"]
 
-    def value_rows(self) -> list[tuple[Value, BoundField, BoundField]]:
+    def value_rows(self) -> list[tuple[ValueText, BoundField, BoundField]]:
         return [(value, self[f"value_{value.pk}"], self[f"note_{value.pk}"]) for value in self.values]
+
+    def add_refusal(self, error: WorkflowError) -> None:
+        """Show a refusal of ``services.post_approve`` at the lines it is about; any other at the top."""
+        self.is_valid()  # cleans a form made for the occasion (the post changed): its ticks are read below
+        for refusal in error.error_list:
+            if refusal.code == "values_unconfirmed":
+                unticked = [v for v in self.values if not self.cleaned_data.get(f"value_{v.pk}")]
+                for value in unticked:
+                    self.add_error(
+                        f"value_{value.pk}",
+                        _("Confirm “%(value)s”, or send the post back.") % {"value": value.name},
+                    )
+                if unticked:
+                    continue
+            elif refusal.code == "confidentiality_unconfirmed":
+                self.add_error("confidentiality_confirmed", refusal)
+                continue
+            elif refusal.code == "override_reason_missing" and "override_reason" in self.fields:
+                self.add_error(
+                    "override_reason",
+                    _("Say why the post may be published despite the findings, or send it back to correct the text."),
+                )
+                continue
+            self.add_error(None, refusal)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """The error summary's lines, in the order of the page: (the id of the field it is about, or "" for the
+        form as a whole, the message)."""
+        links: list[tuple[str, str]] = [("", str(message)) for message in self.non_field_errors()]
+        links += [("", str(message)) for message in self["reviewed_fingerprint"].errors]
+        names = [name for value in self.values for name in (f"value_{value.pk}", f"note_{value.pk}")]
+        names += [name for name in ("confidentiality_confirmed", "override_reason") if name in self.fields]
+        for name in names:
+            links += [(self[name].id_for_label, str(message)) for message in self[name].errors]
+        return links
 
     def answers(self) -> dict[int, ValueAnswer]:
         return {

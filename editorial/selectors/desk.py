@@ -1,4 +1,5 @@
-"""What each role's dashboard lists: the officer's day, the director's queue. Fixed query counts."""
+"""What each role's dashboard lists (the officer's day, the director's queue) and what the director told the officer
+on their last review of a post. Fixed query counts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from editorial.clock import local_day_bounds
-from editorial.models import Post, PostVariant, Review, Zone
+from editorial.models import Post, PostVariant, Review, ValueCheck, Zone
+from editorial.selectors.plan import shown_between, with_going_out
 from editorial.selectors.publishing import (
     ProblemCounts,
     PublicationProblem,
@@ -36,8 +38,10 @@ class OfficerDesk:
 
 
 def _posts_with_channels(zone: Zone) -> QuerySet[Post]:
+    """The zone's posts with their channels and when they go out (``plan.with_going_out``)."""
     variants = PostVariant.objects.select_related("channel").order_by("channel__kind", "channel_id")
-    return Post.objects.filter(zone=zone).select_related("author").prefetch_related(Prefetch("variants", variants))
+    posts = Post.objects.filter(zone=zone).select_related("author").prefetch_related(Prefetch("variants", variants))
+    return with_going_out(posts)
 
 
 def _last_review(field_name: str) -> Subquery:
@@ -45,13 +49,14 @@ def _last_review(field_name: str) -> Subquery:
 
 
 def officer_desk(*, zone: Zone, now: datetime | None = None) -> OfficerDesk:
-    """Due today (Brussels day), waiting for review, came back (changes requested, or an approval an edit voided).
-    The publications that need a person are ``attention``'s, shown to directors too."""
+    """Due today (Brussels day: planned today, or gone out today, a post published now included), waiting for
+    review, came back (changes requested, or an approval an edit voided). The publications that need a person are
+    ``attention``'s, shown to directors too."""
     now = now or timezone.now()
     today = timezone.localtime(now, zone.tzinfo).date()
     start, end = local_day_bounds(today, zone.tzinfo)
     posts = _posts_with_channels(zone)
-    due_today = posts.filter(planned_at__gte=start, planned_at__lt=end).exclude(status=Post.Status.CANCELLED)
+    due_today = shown_between(posts, start, end).exclude(status=Post.Status.CANCELLED)
     in_review = posts.filter(status=Post.Status.IN_REVIEW).order_by("planned_at", "pk")
     came_back = (
         posts.filter(status=Post.Status.DRAFT, reviews__isnull=False)
@@ -60,7 +65,7 @@ def officer_desk(*, zone: Zone, now: datetime | None = None) -> OfficerDesk:
         .order_by("planned_at", "pk")
     )
     return OfficerDesk(
-        due_today=list(due_today.order_by("planned_at", "pk")[:DASHBOARD_ROWS]),
+        due_today=list(due_today.order_by("shown_at", "pk")[:DASHBOARD_ROWS]),
         in_review=list(in_review[:DASHBOARD_ROWS]),
         came_back=list(came_back[:DASHBOARD_ROWS]),
     )
@@ -119,3 +124,21 @@ def publishing_watch(*, zone: Zone, worker_seen_at: datetime | None, now: dateti
     return PublishingWatch(
         worker_seen_at=worker_seen_at, worker_stale=stale, worker_never_seen_while_due=never_seen_while_due
     )
+
+
+@dataclass(frozen=True)
+class ReviewNotes:
+    """The notes the director wrote on the values in their latest review of a post, for the officer."""
+
+    review: Review
+    checks: list[ValueCheck]  # only those with a note, in the checklist's order
+
+
+def latest_review_notes(*, post: Post) -> ReviewNotes | None:
+    """The latest review of the post if the director wrote a note on a value in it, else None (two queries at
+    most)."""
+    review = Review.objects.filter(post=post).select_related("reviewer").order_by("-created_at", "-pk").first()
+    if review is None:
+        return None
+    checks = list(review.value_checks.exclude(note="").order_by("pk"))
+    return ReviewNotes(review=review, checks=checks) if checks else None

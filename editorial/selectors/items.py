@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts import permissions
 from accounts.permissions import Right
-from editorial.models import Item, ItemAttachment, Post, Publication, Unit, Zone
+from editorial.models import Channel, Item, ItemAttachment, Post, Publication, Unit, Zone
+from editorial.selectors.plan import with_going_out
 
 RECENTLY_HANDLED = 30
 
@@ -41,6 +43,8 @@ def _attach_published(items: list[Item]) -> list[Item]:
     """Give each item ``published_links``: the published publications of the posts made from it."""
     by_item: dict[int, list[Publication]] = defaultdict(list)
     if items:
+        # The links name their channel (Channel.label): read once whether any row has a link, for a fixed count.
+        Channel.read_networks(items[0].zone_id)
         for publication in _published({"post__item__in": [item.pk for item in items]}).select_related("post"):
             by_item[publication.post.item_id].append(publication)
     for item in items:
@@ -75,14 +79,28 @@ def item_units_for(*, zone: Zone, user: Any) -> list[Unit]:
     return list(units)
 
 
+@dataclass(frozen=True)
+class ItemLink:
+    url: str
+    is_web: bool  # an http(s) address, shown as a link; anything else (typed before links were checked) as text
+
+
+def item_links(*, item: Item) -> list[ItemLink]:
+    """The item's links, one per line; only web addresses become links on a page."""
+    lines = (line.strip() for line in (item.links or "").splitlines())
+    return [ItemLink(url=line, is_web=line.lower().startswith(("https://", "http://"))) for line in lines if line]
+
+
 def item_attachments(*, item: Item) -> list[ItemAttachment]:
     return list(ItemAttachment.objects.filter(item=item).order_by("uploaded_at", "pk"))
 
 
 def item_posts(*, item: Item) -> list[Post]:
-    """Posts made from the item, each with ``published_links``; what ``can_view_post`` reads is loaded too."""
+    """Posts made from the item, each with ``published_links`` and when it went out (``plan.with_going_out``: a
+    post published now shows the time it went out, not the time it was planned for); what ``can_view_post`` reads
+    is loaded too."""
     posts = list(
-        Post.objects.filter(item=item)
+        with_going_out(Post.objects.filter(item=item))
         .select_related("zone", "item")
         .prefetch_related(
             "shared_with_units",

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from editorial.clock import local_day_bounds, week_start
@@ -24,6 +26,63 @@ FIRST_YEAR, LAST_YEAR = 1900, 9998
 FEED_PAST = dt.timedelta(weeks=4)
 FEED_AHEAD = dt.timedelta(weeks=12)
 PROBLEM_STATUSES = (Publication.Status.FAILED, Publication.Status.UNKNOWN)
+# A publication on its way to the network right now (sent at its time or by "publish now").
+BEING_SENT = (Publication.Status.QUEUED, Publication.Status.SENDING)
+
+
+def with_going_out(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Each post with when it really goes out, for every place that shows a post's time (two subqueries, no query
+    per row):
+
+    - ``went_out_at``: the earliest time one of its publications was published (None while nothing is out);
+    - ``sending_now``: a publication is on its way this minute ("publish now", or its time has come);
+    - ``shown_at``: where the post sits in the plan and the day's lists: when it went out, else when its sending
+      began, else its planned time.
+
+    ``planned_at`` itself is never rewritten: it is part of what the director approved (the fingerprint), so a post
+    published now keeps the time it was planned for and is shown at the time it really went out."""
+    publications = Publication.objects.filter(post=OuterRef("pk"))
+    went_out = publications.filter(status=Publication.Status.PUBLISHED).order_by("published_at", "pk")
+    sending = publications.filter(status__in=BEING_SENT).order_by("next_attempt_at", "pk")
+    return posts.annotate(
+        went_out_at=Subquery(went_out.values("published_at")[:1], output_field=DateTimeField()),
+        sending_since=Subquery(sending.values("next_attempt_at")[:1], output_field=DateTimeField()),
+        sending_now=Exists(sending),
+    ).annotate(shown_at=Coalesce("went_out_at", "sending_since", "planned_at", output_field=DateTimeField()))
+
+
+@dataclass(frozen=True)
+class GoingOut:
+    """``with_going_out``'s times for one post (its page)."""
+
+    went_out_at: dt.datetime | None
+    sending_since: dt.datetime | None
+
+    @property
+    def sending_now(self) -> bool:
+        return self.sending_since is not None
+
+
+def going_out(publications: Iterable[Publication]) -> GoingOut:
+    """When the post of these publications went out, or since when it is being sent, from its publications
+    already loaded (no query)."""
+    publications = list(publications)
+    published = [p.published_at for p in publications if p.status == Publication.Status.PUBLISHED and p.published_at]
+    sending = [p.next_attempt_at or p.updated_at for p in publications if p.status in BEING_SENT]
+    return GoingOut(went_out_at=min(published, default=None), sending_since=min(sending, default=None))
+
+
+def shown_between(posts: QuerySet[Post], start: dt.datetime, end: dt.datetime) -> QuerySet[Post]:
+    """The posts of ``with_going_out`` shown between ``start`` and ``end``: planned then and not out elsewhere, or
+    out (or being sent) then whatever their planned time. The first filter narrows by the indexed planned time and
+    the publications' times before the annotation decides."""
+    out_then = Publication.objects.filter(
+        Q(status=Publication.Status.PUBLISHED, published_at__gte=start, published_at__lt=end)
+        | Q(status__in=BEING_SENT, next_attempt_at__gte=start, next_attempt_at__lt=end)
+    )
+    return posts.filter(Q(planned_at__gte=start, planned_at__lt=end) | Q(pk__in=out_then.values("post_id"))).filter(
+        shown_at__gte=start, shown_at__lt=end
+    )
 
 
 @dataclass(frozen=True)
@@ -34,9 +93,13 @@ class PlanDay:
 
 @dataclass(frozen=True)
 class PlanEntry:
-    post: Post
-    local_time: dt.datetime
+    post: Post  # with ``with_going_out``'s annotations
+    local_time: dt.datetime  # when it went out, is being sent, or is planned
     has_problem: bool
+
+    @property
+    def went_out(self) -> bool:
+        return self.post.went_out_at is not None
 
 
 @dataclass(frozen=True)
@@ -83,7 +146,7 @@ class WeekPlan:
 
 def _posts(zone: Zone) -> QuerySet[Post]:
     variants = PostVariant.objects.select_related("channel").order_by("channel__kind", "channel__name", "channel_id")
-    return Post.objects.filter(zone=zone).prefetch_related(Prefetch("variants", queryset=variants))
+    return with_going_out(Post.objects.filter(zone=zone).prefetch_related(Prefetch("variants", queryset=variants)))
 
 
 def week_plan(*, zone: Zone, monday: dt.date, today: dt.date) -> WeekPlan:
@@ -98,10 +161,9 @@ def week_plan(*, zone: Zone, monday: dt.date, today: dt.date) -> WeekPlan:
     channels = list(Channel.objects.filter(zone=zone).order_by("kind", "name", "pk"))
     problems = Publication.objects.filter(status__in=PROBLEM_STATUSES).only("pk", "post_id", "status")
     posts = list(
-        _posts(zone)
-        .filter(planned_at__gte=start, planned_at__lt=end)
+        shown_between(_posts(zone), start, end)
         .prefetch_related(Prefetch("publications", queryset=problems, to_attr="problem_publications"))
-        .order_by("planned_at", "pk")
+        .order_by("shown_at", "pk")
     )
 
     def week_cells() -> list[PlanCell]:
@@ -109,7 +171,7 @@ def week_plan(*, zone: Zone, monday: dt.date, today: dt.date) -> WeekPlan:
 
     cells: dict[int | None, list[PlanCell]] = {channel.pk: week_cells() for channel in channels}
     for post in posts:
-        local = timezone.localtime(post.planned_at, tz)
+        local = timezone.localtime(post.shown_at, tz)
         entry = PlanEntry(post=post, local_time=local, has_problem=bool(post.problem_publications))
         index = (local.date() - monday).days
         channel_ids = [variant.channel_id for variant in post.variants.all()] or [None]
@@ -143,13 +205,12 @@ class FeedContent:
 
 
 def calendar_feed_content(*, zone: Zone, now: dt.datetime) -> FeedContent:
-    """Posts planned from four weeks ago to twelve weeks ahead (cancelled ones left out), and the themes of
-    the weeks in that span."""
+    """Posts shown from four weeks ago to twelve weeks ahead (at the time they went out, once out; cancelled ones
+    left out), and the themes of the weeks in that span."""
     posts = (
-        _posts(zone)
-        .filter(planned_at__gte=now - FEED_PAST, planned_at__lt=now + FEED_AHEAD)
+        shown_between(_posts(zone), now - FEED_PAST, now + FEED_AHEAD)
         .exclude(status=Post.Status.CANCELLED)
-        .order_by("planned_at", "pk")
+        .order_by("shown_at", "pk")
     )
     today = timezone.localtime(now, zone.tzinfo).date()
     themes = WeekTheme.objects.filter(

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "editorial.post.share": _("Shared it with units"),
     "editorial.post.schedule": _("Scheduled it"),
     "editorial.post.cancel": _("Cancelled it"),
+    "editorial.post.publish_now": _("Asked to publish it now"),
     "editorial.comment.add": _("Commented"),
 }
 
@@ -139,7 +140,7 @@ def post_page(*, post: Post, with_units: bool) -> PostPage:
     """Everything the post page shows besides the post itself; ``with_units`` adds the zone's units for the
     officer's share form."""
     variants = post_variants(post=post)
-    findings = confidentiality.scan_variants(variants, zone=post.zone)
+    findings = confidentiality.scan_variants(variants, zone=post.zone, notes=confidentiality.Notes.of(post=post))
     views = [
         VariantView(
             variant=variant,
@@ -176,6 +177,27 @@ def published_channel_ids(*, post: Post | None) -> set[int]:
 
 def zone_channels(*, zone: Zone) -> QuerySet[Channel]:
     return Channel.objects.filter(zone=zone).order_by("kind", "name", "pk")
+
+
+def default_channels(*, zone: Zone, category: Category | None) -> list[Channel]:
+    """The channels ticked for a new post: the category's defaults (of this zone only), or else the zone's
+    channels ticked by default."""
+    channels = zone_channels(zone=zone)
+    if category is not None:
+        chosen = list(channels.filter(pk__in=category.default_channels.values("pk")))
+        if chosen:
+            return chosen
+    return list(channels.filter(ticked_by_default=True))
+
+
+def category_default_channels(*, categories: list[Category]) -> dict[str, list[str]]:
+    """For drafting.js: the channels each category ticks (only categories that name some), keyed like the
+    category select's options. One query whatever the number of categories."""
+    pairs = Category.default_channels.through.objects.filter(category__in=[c.pk for c in categories])
+    ticks: dict[str, list[str]] = {}
+    for category_id, channel_id in pairs.order_by("pk").values_list("category_id", "channel_id"):
+        ticks.setdefault(str(category_id), []).append(str(channel_id))
+    return ticks
 
 
 def hashtag_options(*, categories: list[Category], localities: list[Locality]) -> dict[str, Any]:

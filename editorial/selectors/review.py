@@ -1,5 +1,6 @@
-"""Reads of the director's review: the queue of posts waiting for review, one post's review page, and what
-changed since an earlier review (a word-level diff of each channel's text).
+"""Reads of the director's review: the queue of posts waiting for review, one post's review page, what changed
+since an earlier review (a word-level diff of each channel's text), and the zone's values in the language the
+director reads the desk in.
 
 The queue and the page run a fixed number of queries whatever the number of posts, variants or earlier reviews.
 """
@@ -17,12 +18,69 @@ from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from editorial.confidentiality import Finding, scan_variants
-from editorial.models import AuditEvent, Post, PostVariant, Review, Value, VariantMedia, Zone
+from editorial.compose import languages_of
+from editorial.confidentiality import Finding, Notes, scan_variants
+from editorial.models import AuditEvent, Language, Post, PostVariant, Review, Value, VariantMedia, Zone
 
 DUE_SOON = dt.timedelta(hours=24)
 # Past this many token pairs, a word diff gets slow (difflib is quadratic at worst): diff by lines instead.
 _MAX_WORD_PAIRS = 2_000_000
+
+
+# --- Languages ----------------------------------------------------------------------------------------------
+
+
+def is_bilingual(zone: Zone) -> bool:
+    return zone.languages == Language.BOTH
+
+
+@dataclass(frozen=True)
+class ValueText:
+    """A value as a reviewer reads it: its texts in one language, and that language ("fr" or "nl")."""
+
+    value: Value
+    name: str
+    question: str
+    description: str
+    language: str
+
+    @property
+    def pk(self) -> int:
+        return self.value.pk
+
+
+def value_texts(values: list[Value], *, zone: Zone, language: str | None) -> list[ValueText]:
+    """``values`` in the reviewer's interface language when the zone has it, else in the zone's own language.
+
+    A value's base texts are in the zone's first language (French for a French-speaking or bilingual zone, Dutch
+    for a Dutch-speaking one); a bilingual zone's value also has Dutch texts. A value of a bilingual zone whose
+    Dutch question was never written (the zone became bilingual later) is read in French."""
+    languages = languages_of(zone.languages)
+    wanted = (language or "").split("-")[0].lower()
+    wanted = wanted if wanted in languages else languages[0]
+    texts = []
+    for value in values:
+        if wanted == Language.NL and languages[0] != Language.NL and value.question_nl.strip():
+            texts.append(
+                ValueText(
+                    value=value,
+                    name=value.name_nl.strip() or value.name,
+                    question=value.question_nl,
+                    description=value.description_nl.strip() or value.description,
+                    language=Language.NL,
+                )
+            )
+        else:
+            texts.append(
+                ValueText(
+                    value=value,
+                    name=value.name,
+                    question=value.question,
+                    description=value.description,
+                    language=languages[0],
+                )
+            )
+    return texts
 
 
 # --- The queue -------------------------------------------------------------------------------------------
@@ -68,7 +126,7 @@ def review_queue(*, zone: Zone, now: dt.datetime) -> list[QueueRow]:
     rows = []
     for post in posts:
         variants = list(post.variants.all())
-        findings = scan_variants(variants, zone=zone)
+        findings = scan_variants(variants, zone=zone, notes=Notes.of(post=post))
         planned = post.planned_at
         rows.append(
             QueueRow(
@@ -146,7 +204,8 @@ def review_page(*, post: Post) -> ReviewPage:
     )
     return ReviewPage(
         variants=variants,
-        findings=scan_variants(variants, zone=post.zone),
+        # The unit's confidentiality notes are checks too: what they name is a finding (issue 12).
+        findings=scan_variants(variants, zone=post.zone, notes=Notes.of(post=post)),
         values=list(Value.objects.filter(zone=post.zone_id, is_active=True).order_by("order", "name")),
         reviews=reviews,
     )

@@ -17,6 +17,7 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import services
 from editorial.forms.items import DeclineForm, ItemForm
+from editorial.forms.posts import error_summary
 from editorial.models import Item, ItemAttachment, Zone
 from editorial.selectors import items as item_selectors
 from editorial.services import WorkflowError
@@ -87,6 +88,7 @@ def item_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
                     wanted_end=data["wanted_end"],
                     confidentiality_notes=data["confidentiality_notes"],
                     attachments=data["photos"],
+                    links=data["links"],
                 )
             except WorkflowError as error:
                 form.add_error(None, error)
@@ -97,7 +99,9 @@ def item_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
             form.note_lost_files()
     else:
         form = ItemForm(zone=zone, units=units)
-    return render(request, "editorial/item_form.html", {"zone": zone, "form": form})
+    return render(
+        request, "editorial/item_form.html", {"zone": zone, "form": form, "error_summary": error_summary(form)}
+    )
 
 
 def _render_detail(
@@ -114,6 +118,7 @@ def _render_detail(
             "zone": zone,
             "item": item,
             "attachments": item_selectors.item_attachments(item=item),
+            "links": item_selectors.item_links(item=item),
             "posts": posts,
             "published_links": [link for post in posts for link in post.published_links],
             "can_act": flags["can_triage"] and item.status == Item.Status.NEW,
@@ -151,7 +156,7 @@ def item_take_up(request: HttpRequest, zone_slug: str, item_id: int) -> HttpResp
     except WorkflowError as error:
         messages.error(request, _error_text(error))
         return redirect("editorial:item_detail", zone_slug=zone.slug, item_id=item.pk)
-    messages.success(request, _("Draft created from the item: choose the channels and write the texts."))
+    messages.success(request, _("Draft created from the item: write the text, pick the photos, then submit it."))
     return redirect("editorial:post_edit", zone_slug=zone.slug, post_id=post.pk)
 
 

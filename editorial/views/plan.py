@@ -196,13 +196,14 @@ def _feed_lines(request: HttpRequest, zone: Zone, content: plan_selectors.FeedCo
         "X-PUBLISHED-TTL:PT1H",
     ]
     for post in content.posts:
-        channels = ", ".join(str(variant.channel) for variant in post.variants.all())
+        channels = ", ".join(variant.channel.label for variant in post.variants.all())
+        # Once out, a post is where it really went out (a post published now left its planned time behind).
         lines += [
             "BEGIN:VEVENT",
             f"UID:post-{post.pk}@{host}",
             f"DTSTAMP:{stamp}",
-            f"DTSTART:{_ics_utc(post.planned_at)}",
-            f"DTEND:{_ics_utc(post.planned_at + FEED_EVENT_LENGTH)}",
+            f"DTSTART:{_ics_utc(post.shown_at)}",
+            f"DTEND:{_ics_utc(post.shown_at + FEED_EVENT_LENGTH)}",
             f"SUMMARY:{ics_escape(f'[{post.get_status_display()}] {post.title}')}",
             f"DESCRIPTION:{ics_escape(_('Channels: %(channels)s') % {'channels': channels or '—'})}",
             f"URL:{request.build_absolute_uri(reverse('editorial:post_detail', args=[zone.slug, post.pk]))}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import permissions
 from accounts.permissions import Right
 from editorial import services
-from editorial.forms.posts import CommentForm, PostForm, ShareForm
+from editorial.forms.common import clean_text
+from editorial.forms.posts import CommentForm, PostForm, ShareForm, item_links
 from editorial.forms.publishing import PublicationsBlock, publications_block
 from editorial.models import Category, Locality, Post, Unit, VariantMedia, Zone
+from editorial.selectors import desk as desk_selectors
+from editorial.selectors import items as item_selectors
+from editorial.selectors import plan as plan_selectors
 from editorial.selectors import posts as post_selectors
 from editorial.services import WorkflowError
 from editorial.views.access import post_for_user, zone_with_right
+from editorial.xtext import fit_proposal, parse_tweet
 
 _CONTENT_TYPES = {
     "jpg": "image/jpeg",
@@ -30,10 +35,15 @@ _CONTENT_TYPES = {
 }
 
 
+# The X text of a request for a proposal (drafting.js sends the text as typed): beyond this, no proposal.
+X_FIT_MAX_CHARS = 70_000
+
+
 def _post_form(request: HttpRequest, zone: Zone, post: Post | None = None) -> PostForm:
     categories = list(Category.objects.filter(zone=zone).order_by("name"))
     localities = list(Locality.objects.filter(zone=zone).order_by("name"))
     bound = request.method == "POST"
+    item = post.item if post is not None else None
     return PostForm(
         request.POST if bound else None,
         request.FILES if bound else None,
@@ -43,24 +53,57 @@ def _post_form(request: HttpRequest, zone: Zone, post: Post | None = None) -> Po
         localities=localities,
         post=post,
         variants=post_selectors.post_variants(post=post) if post is not None else None,
+        item=item,
+        attachments=item_selectors.item_attachments(item=item) if item is not None else (),
+        initial_channels=post_selectors.default_channels(zone=zone, category=None) if post is None else (),
     )
 
 
 def _render_form(request: HttpRequest, zone: Zone, form: PostForm, post: Post | None) -> HttpResponse:
+    item = post.item if post is not None else None
     context = {
         "zone": zone,
         "form": form,
         "post": post,
-        "item": post.item if post is not None else None,
+        "item": item,
+        "main_blocks": form.main_blocks(),
         "blocks": form.channel_blocks(),
+        "photos": form.photo_blocks(),
+        "links": item_links(item),
+        "error_summary": form.error_summary() if form.is_bound else [],
         "hashtags": post_selectors.hashtag_options(
             categories=list(form.categories.values()), localities=list(form.localities.values())
         ),
+        "category_channels": post_selectors.category_default_channels(categories=list(form.categories.values()))
+        if post is None
+        else {},
         "selected_hashtags": form.selected_hashtags(),
         "voids_review": post is not None and post.status in (Post.Status.APPROVED, Post.Status.IN_REVIEW),
         "published_on": post_selectors.published_channel_ids(post=post),
     }
     return render(request, "editorial/post_form.html", context)
+
+
+def _after_save(request: HttpRequest, zone: Zone, post: Post, *, saved: str) -> HttpResponse:
+    """After a save: submit for review when the officer asked to (the form checked what review needs), or say it
+    is saved. A refusal by the service (something the form cannot know) leaves the draft saved, and says why."""
+    if request.POST.get("then") == "submit" and post.status == Post.Status.DRAFT:
+        try:
+            services.post_submit(actor=request.user, post=post)
+        except (WorkflowError, PermissionDenied) as error:
+            reason = (
+                " ".join(error.messages)
+                if isinstance(error, WorkflowError)
+                else _("This post cannot be submitted for review in its current state.")
+            )
+            messages.error(
+                request, _("The draft is saved, but it is not submitted for review: %(reason)s") % {"reason": reason}
+            )
+            return redirect("editorial:post_edit", zone_slug=zone.slug, post_id=post.pk)
+        messages.success(request, _("The post is saved and submitted for review; the directors are told."))
+    else:
+        messages.success(request, saved)
+    return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
 
 
 @login_required
@@ -74,9 +117,22 @@ def post_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
         except WorkflowError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The draft is saved."))
-            return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+            return _after_save(request, zone, post, saved=_("The draft is saved."))
     return _render_form(request, zone, form, None)
+
+
+@login_required
+@require_POST
+def x_fit(request: HttpRequest, zone_slug: str) -> JsonResponse:
+    """A version of an X text that fits (``xtext.fit_proposal``), for drafting.js while the officer types: the text
+    (``text``), or a bilingual message's texts (``part``, repeated). Answers ``{"proposal": null}`` when it fits."""
+    zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
+    parts = [clean_text(part) for part in request.POST.getlist("part")][:2]
+    parts = parts or [clean_text(request.POST.get("text", ""))]
+    if sum(len(part) for part in parts) > X_FIT_MAX_CHARS:
+        return JsonResponse({"proposal": None, "count": None})
+    proposal = fit_proposal(parts)
+    return JsonResponse({"proposal": proposal, "count": parse_tweet(proposal).weighted_length if proposal else None})
 
 
 @login_required
@@ -114,8 +170,7 @@ def post_edit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespons
                     )
                     % {"status": Post.Status(status_before).label.lower()},
                 )
-            messages.success(request, _("The post is saved."))
-            return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+            return _after_save(request, zone, post, saved=_("The post is saved."))
     return _render_form(request, zone, form, post)
 
 
@@ -150,7 +205,11 @@ def _render_detail(
         "comment_form": comment_form or CommentForm(),
         "share_form": share_form,
         "pubs": publications or publications_block(user=user, zone=zone, post=post),
+        # What the director noted on the values at the last review, for the officer to read.
+        "review_notes": desk_selectors.latest_review_notes(post=post),
     }
+    # Once out, the post shows when it really went out (a post published now was planned later).
+    context["going_out"] = plan_selectors.going_out(row.publication for row in context["pubs"].rows)
     return render(request, "editorial/post_detail.html", context)
 
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -34,6 +35,7 @@ from editorial.forms.publishing import (
 )
 from editorial.models import Channel, Post, Publication, Zone
 from editorial.publishers import PublishError
+from editorial.selectors import plan as plan_selectors
 from editorial.selectors import publishing as selectors
 from editorial.services import WorkflowError
 from editorial.views import posts as post_views
@@ -54,10 +56,25 @@ def _error(request: HttpRequest, error: WorkflowError) -> None:
 @login_required
 @require_GET
 def post_publications(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
-    """The publications block alone, for htmx to poll while publications are on their way."""
+    """The publications block alone, for htmx to poll while publications are on their way, with the post's state
+    and time swapped in beside it (out of band). Opened in the browser itself (a bookmark, a new tab: no HX-Request
+    header), it sends the person to that block on the post page: a bare fragment is never served as a page."""
     zone, post = post_for_user(request.user, zone_slug, post_id)
-    block = publications_block(user=request.user, zone=zone, post=post)
-    return render(request, "editorial/_publications.html", {"zone": zone, "post": post, "pubs": block})
+    if request.headers.get("HX-Request") != "true":
+        response = _to_publications(zone, post)
+    else:
+        block = publications_block(user=request.user, zone=zone, post=post)
+        context = {
+            "zone": zone,
+            "post": post,
+            "pubs": block,
+            "going_out": plan_selectors.going_out(row.publication for row in block.rows),
+            "oob": True,
+        }
+        response = render(request, "editorial/_publications.html", context)
+    # The same address answers a fragment or a redirect: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _officer_publication(
@@ -101,7 +118,7 @@ def _settle(
     except WorkflowError as error:
         _error(request, error)
     else:
-        messages.success(request, done % {"channel": publication.channel.name})
+        messages.success(request, done % {"channel": publication.channel.label})
     return _to_publications(zone, post)
 
 
@@ -156,13 +173,13 @@ def publication_send_again(request: HttpRequest, zone_slug: str, post_id: int, p
     else:
         if publication.status == Publication.Status.QUEUED:
             messages.success(
-                request, _("It is being sent again on %(channel)s.") % {"channel": publication.channel.name}
+                request, _("It is being sent again on %(channel)s.") % {"channel": publication.channel.label}
             )
         else:
             messages.warning(
                 request,
                 _("It will be sent again on %(channel)s once publishing is resumed.")
-                % {"channel": publication.channel.name},
+                % {"channel": publication.channel.label},
             )
     return _to_publications(zone, post)
 
@@ -318,7 +335,7 @@ def channel_pause(request: HttpRequest, zone_slug: str, channel_id: int) -> Http
     except WorkflowError as error:
         _error(request, error)
     else:
-        messages.success(request, _("%(channel)s is paused: nothing is sent on it.") % {"channel": channel.name})
+        messages.success(request, _("%(channel)s is paused: nothing is sent on it.") % {"channel": channel.label})
     return redirect("editorial:channels", zone_slug=zone.slug)
 
 
@@ -333,7 +350,7 @@ def channel_resume(request: HttpRequest, zone_slug: str, channel_id: int) -> Htt
     except WorkflowError as error:
         _error(request, error)
     else:
-        messages.success(request, _("%(channel)s is active again.") % {"channel": channel.name})
+        messages.success(request, _("%(channel)s is active again.") % {"channel": channel.label})
     return redirect("editorial:channels", zone_slug=zone.slug)
 
 
@@ -352,7 +369,7 @@ def channel_test(request: HttpRequest, zone_slug: str, channel_id: int) -> HttpR
         account = publishing.channel_test_connection(actor=request.user, channel=channel)
     except PublishError as error:
         message = _("The connection to %(channel)s does not work: %(error)s") % {
-            "channel": channel.name,
+            "channel": channel.label,
             "error": error.message,
         }
         if error.needs_reconnect:
@@ -364,6 +381,6 @@ def channel_test(request: HttpRequest, zone_slug: str, channel_id: int) -> HttpR
         messages.success(
             request,
             _("The connection to %(channel)s works: the account is %(account)s.")
-            % {"channel": channel.name, "account": account},
+            % {"channel": channel.label, "account": account},
         )
     return redirect("editorial:channels", zone_slug=zone.slug)

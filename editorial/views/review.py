@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby, zip_longest
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -18,6 +19,7 @@ from accounts import permissions
 from accounts.permissions import Right
 from accounts.reauth import recent_auth_required
 from editorial import services
+from editorial.compose import languages_of
 from editorial.confidentiality import Finding, findings_payload
 from editorial.forms.review import ApproveForm, RequestChangesForm
 from editorial.models import Post, PostVariant, Zone
@@ -34,6 +36,29 @@ class ChannelRow:
     findings: list[Finding]
 
 
+@dataclass(frozen=True)
+class EmptyCell:
+    """No channel of this network publishes in this language (the other language has one)."""
+
+    language: str
+
+
+def _side_by_side(rows: list[ChannelRow], languages: list[str]) -> list[list[ChannelRow | EmptyCell]]:
+    """The texts as lines of the page. In a bilingual zone, one network's French and Dutch accounts side by side
+    (French first), and an account that posts both languages in one message on a line of its own; elsewhere one
+    channel per line. ``rows`` come ordered by network."""
+    if len(languages) < 2:
+        return [[row] for row in rows]
+    lines: list[list[ChannelRow | EmptyCell]] = []
+    for _kind, same_network in groupby(rows, key=lambda row: row.variant.channel.kind):
+        network = list(same_network)
+        columns = [[row for row in network if row.variant.channel.language == language] for language in languages]
+        for pair in zip_longest(*columns):
+            lines.append([cell or EmptyCell(language) for cell, language in zip(pair, languages, strict=True)])
+        lines += [[row] for row in network if row.variant.channel.language not in languages]
+    return lines
+
+
 def _post_to_review(user: Any, zone_slug: str, post_id: int) -> tuple[Zone, Post]:
     """Directors only (403 for the other roles), and only their zone's posts (404 for the others)."""
     zone_with_right(user, zone_slug, Right.REVIEW_POST)
@@ -48,7 +73,12 @@ def review_queue(request: HttpRequest, zone_slug: str) -> HttpResponse:
     return render(
         request,
         "editorial/review_queue.html",
-        {"zone": zone, "rows": review_selectors.review_queue(zone=zone, now=now), "now": now},
+        {
+            "zone": zone,
+            "rows": review_selectors.review_queue(zone=zone, now=now),
+            "now": now,
+            "bilingual": review_selectors.is_bilingual(zone),
+        },
     )
 
 
@@ -81,7 +111,11 @@ def _render_page(
     in_review = post.status == Post.Status.IN_REVIEW
     can_approve = permissions.can_approve_post(request.user, post)
     if approve_form is None and can_approve:
-        approve_form = ApproveForm(values=page.values, has_findings=bool(page.finding_count))
+        approve_form = _approve_form(zone, page)
+    changes_form = changes_form or RequestChangesForm()
+    error_links = approve_form.error_links() if approve_form is not None and can_approve else []
+    error_links += [(changes_form["comment"].id_for_label, str(error)) for error in changes_form["comment"].errors]
+    languages = languages_of(zone.languages)
     return render(
         request,
         "editorial/review_post.html",
@@ -90,6 +124,10 @@ def _render_page(
             "post": post,
             "item": post.item,
             "channels": channels,
+            "lines": _side_by_side(channels, languages),
+            "bilingual": len(languages) > 1,
+            "first_finding": next((row.variant.channel_id for row in channels if row.findings), None),
+            "error_links": error_links,
             "finding_count": page.finding_count,
             "reviews": page.reviews,
             "diff": diff,
@@ -98,9 +136,15 @@ def _render_page(
             "is_author": post.author_id == request.user.pk,
             "can_approve": can_approve,
             "approve_form": approve_form if can_approve else None,
-            "changes_form": changes_form or RequestChangesForm(),
+            "changes_form": changes_form,
         },
     )
+
+
+def _approve_form(zone: Zone, page: review_selectors.ReviewPage, data: Any = None) -> ApproveForm:
+    """The checklist, its values in the director's language when the zone has it."""
+    values = review_selectors.value_texts(page.values, zone=zone, language=translation.get_language())
+    return ApproveForm(data, values=values, has_findings=bool(page.finding_count))
 
 
 @login_required
@@ -121,7 +165,7 @@ def review_post(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespo
         return redirect("editorial:review_post", zone_slug=zone.slug, post_id=post.pk)
 
     page = review_selectors.review_page(post=post)
-    form = ApproveForm(request.POST, values=page.values, has_findings=bool(page.finding_count))
+    form = _approve_form(zone, page, request.POST)
     if form.is_valid():
         reviewed = form.cleaned_data["reviewed_fingerprint"]
         try:
@@ -133,6 +177,7 @@ def review_post(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespo
                 confidentiality_confirmed=form.cleaned_data["confidentiality_confirmed"],
                 override_reason=form.cleaned_data.get("override_reason", ""),
                 findings=findings_payload(page.findings, page.variants),
+                language=translation.get_language() or "",
             )
         except WorkflowError as error:
             post.refresh_from_db()
@@ -143,8 +188,8 @@ def review_post(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespo
                 for name in [key for key in data if key.startswith("value_")] + ["confidentiality_confirmed"]:
                     data.pop(name, None)
                 page = review_selectors.review_page(post=post)
-                form = ApproveForm(data, values=page.values, has_findings=bool(page.finding_count))
-            form.add_error(None, error)
+                form = _approve_form(zone, page, data)
+            form.add_refusal(error)
         else:
             messages.success(request, _("Post approved: it will be published as planned."))
             return redirect("editorial:review_queue", zone_slug=zone.slug)

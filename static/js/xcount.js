@@ -10,7 +10,9 @@
  * API: window.DeskX.weightedLength(text) -> number;
  *      window.DeskX.parseTweet(text) -> {weightedLength, permillage, valid, validRangeEnd}.
  * Wiring, no inline script needed: <textarea data-x-counter="ID"> updates the element #ID with "N / 280" and gives
- * it the class text-danger above 280, on every input, for textareas present at load or added later (htmx).
+ * it the class text-danger above 280, on every input, for textareas present at load or added later (htmx). When
+ * the counter names a live region (data-x-status="ID2"), that region is told the count a second after typing
+ * pauses, in the words of its data-text-under or data-text-over ("%(count)s", "%(over)s" replaced).
  * Runs without a DOM too (Node, tests): the wiring is skipped when there is no document.
  */
 (function (root) {
@@ -446,16 +448,40 @@
   if (typeof document === "undefined") return;
   const SELECTOR = "textarea[data-x-counter]";
 
-  function update(textarea) {
+  // A screen reader is told the count once typing pauses, not at every key (GOV.UK's character count does the same).
+  const ANNOUNCE_DELAY_MS = 1000;
+  const announceTimers = new Map();
+
+  function announce(counter, length) {
+    const statusId = typeof counter.getAttribute === "function" ? counter.getAttribute("data-x-status") : null;
+    const status = statusId ? document.getElementById(statusId) : null;
+    if (!status) return;
+    clearTimeout(announceTimers.get(status));
+    announceTimers.set(
+      status,
+      setTimeout(function () {
+        const over = length > MAX_WEIGHTED_LENGTH;
+        const template = status.getAttribute(over ? "data-text-over" : "data-text-under") || "";
+        status.textContent = template
+          .replace("%(count)s", String(length))
+          .replace("%(over)s", String(length - MAX_WEIGHTED_LENGTH));
+      }, ANNOUNCE_DELAY_MS),
+    );
+  }
+
+  function update(textarea, quiet) {
     const counter = document.getElementById(textarea.getAttribute("data-x-counter"));
     if (!counter) return;
     const length = weightedLength(textarea.value);
     counter.textContent = length + " / " + MAX_WEIGHTED_LENGTH;
     counter.classList.toggle("text-danger", length > MAX_WEIGHTED_LENGTH);
+    if (!quiet) announce(counter, length);
   }
 
   function updateAll() {
-    document.querySelectorAll(SELECTOR).forEach(update);
+    document.querySelectorAll(SELECTOR).forEach(function (textarea) {
+      update(textarea, true);
+    });
   }
 
   // One listener on the document: it also serves textareas that htmx swaps in later.

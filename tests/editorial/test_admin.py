@@ -462,3 +462,83 @@ def test_it_audits_a_value_created_and_deleted(client, zone_users):
     deleted = AuditEvent.objects.get(action="admin.value.delete")
     assert deleted.data == {"label": "Transparence", "id": value.pk}
     assert deleted.zone_id == zone_users.zone.pk
+
+
+# --- A bilingual zone's values (issue 12) ----------------------------------------------------------------------
+
+
+def value_data(zone: Zone, **overrides: str) -> dict[str, str]:
+    data = {
+        "zone": str(zone.pk),
+        "name": "Transparence",
+        "description": "",
+        "question": "Ce message est-il clair ?",
+        "order": "3",
+        "is_active": "on",
+        "_save": "Save",
+    }
+    return data | overrides
+
+
+@pytest.fixture
+def bilingual_zone(zone_users) -> Zone:
+    zone = zone_users.zone
+    zone.languages = "fr+nl"
+    zone.save()
+    return zone
+
+
+def test_a_bilingual_zones_value_is_refused_without_its_dutch_name_and_question(client, zone_users, bilingual_zone):
+    client.force_login(zone_users.admin)
+    page = client.get(reverse("admin:editorial_value_add"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="question_nl"' in page and 'name="name_nl"' in page and 'name="description_nl"' in page
+    response = client.post(
+        reverse("admin:editorial_value_add"),
+        value_data(bilingual_zone, description="Dire les choses simplement"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["question_nl"] == [
+        "A value of a bilingual zone needs its question in Dutch: a Dutch-speaking director answers it."
+    ]
+    assert errors["name_nl"] == ["A value of a bilingual zone needs its name in Dutch."]
+    assert errors["description_nl"] == ["Give the description in Dutch too, or leave both empty."]
+    assert "Dire les choses simplement" in response.content.decode()  # what was typed is kept
+    assert not Value.objects.filter(name="Transparence").exists()
+
+    response = client.post(
+        reverse("admin:editorial_value_add"),
+        value_data(bilingual_zone, name_nl="Transparantie", question_nl="Is dit bericht duidelijk?"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    value = Value.objects.get(zone=bilingual_zone, name="Transparence")
+    assert (value.name_nl, value.question_nl) == ("Transparantie", "Is dit bericht duidelijk?")
+    # The list shows the Dutch question beside the French one, so a missing one is seen.
+    changelist = client.get(reverse("admin:editorial_value_changelist")).content.decode()
+    assert "Is dit bericht duidelijk?" in changelist
+
+
+def test_a_value_kept_from_before_the_zone_became_bilingual_is_completed_when_changed(
+    client, zone_users, bilingual_zone
+):
+    value = Value.objects.get(zone=bilingual_zone, name="Proximité")
+    client.force_login(zone_users.admin)
+    url = reverse("admin:editorial_value_change", args=[value.pk])
+    data = value_data(bilingual_zone, name="Proximité", question="Proche des citoyens ?", order="1")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "question_nl" in response.context["adminform"].form.errors
+    response = client.post(url, data | {"name_nl": "Nabijheid", "question_nl": "Dicht bij de burgers?"})
+    assert response.status_code == 302
+    value.refresh_from_db()
+    assert value.question_nl == "Dicht bij de burgers?"
+
+
+def test_a_one_language_zone_is_not_asked_for_dutch_texts(client, zone_users):
+    client.force_login(zone_users.admin)
+    page = client.get(reverse("admin:editorial_value_add")).content.decode()
+    assert 'name="question_nl"' not in page
+    response = client.post(reverse("admin:editorial_value_add"), value_data(zone_users.zone))
+    assert response.status_code == 302
+    assert Value.objects.get(zone=zone_users.zone, name="Transparence").question_nl == ""

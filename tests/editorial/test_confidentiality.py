@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.utils import translation
@@ -15,7 +16,21 @@ from hypothesis import strategies as st
 from stdnum.be import bis as stdnum_bis
 from stdnum.be import nn as stdnum_nn
 
-from editorial.confidentiality import KINDS, LABELS, Finding, mask, phone_key, scan
+from editorial.confidentiality import (
+    KINDS,
+    LABELS,
+    NO_NOTES,
+    NOTES_TERM,
+    Finding,
+    Notes,
+    mask,
+    notes_terms,
+    phone_key,
+    scan,
+    scan_notes,
+    scan_text,
+    scan_variants,
+)
 
 
 def with_check_digits(first9: str, born_2000: bool = False) -> str:
@@ -376,4 +391,190 @@ def test_scan_never_raises_and_findings_lie_within_the_text(text):
         assert 0 <= finding.start < finding.end <= len(text)
         assert finding.kind in KINDS
         assert len(finding.excerpt) <= finding.end - finding.start
+    assert disjoint(findings)
+
+
+# --- The unit's confidentiality notes (issue 12) --------------------------------------------------------------
+
+NOTES_FR = (
+    "Ne jamais publier le nom du conducteur, Jean Dupont, ni la plaque 1-ABC-123 ; pas le nom de la rue des Alliés."
+)
+NOTES_NL = (
+    "Nooit de naam van de bestuurder publiceren (Pieter Janssens), noch de nummerplaat 1-XYZ-987; "
+    "de Kerkstraat niet vermelden."
+)
+
+
+def found_in(text: str, notes: str) -> list[str]:
+    return [text[f.start : f.end] for f in scan_notes(text, Notes(notes))]
+
+
+@pytest.mark.parametrize(
+    ("notes", "terms"),
+    [
+        (NOTES_FR, {"Jean Dupont", "Jean", "Dupont", "1-ABC-123", "rue des Alliés", "Alliés"}),
+        (NOTES_NL, {"Pieter Janssens", "Pieter", "Janssens", "1-XYZ-987", "Kerkstraat"}),
+        (
+            "Attention : le témoin Marc Lenoir habite à Ghlin, chaussée de Binche. Victime mineure.",
+            {"Marc Lenoir", "Marc", "Lenoir", "Ghlin", "chaussée de Binche", "Binche"},
+        ),
+        (
+            'Ne pas citer « Le Pélican » ni "Chez Marcel". Mme Van den Broeck habite rue d\'Havré.',
+            {"Le Pélican", "Pélican", "Chez Marcel", "Marcel", "Van den Broeck", "Broeck", "rue d'Havré", "Havré"},
+        ),
+        (
+            "Getuige woont in de Brugse steenweg. Slachtoffer: Marie-Claire D'Hondt, GSM 0470 12 34 56. "
+            "Chassis VF1AB2C3D4E.",
+            {
+                "Brugse steenweg",
+                "Brugse",
+                "Marie-Claire D'Hondt",
+                "Marie-Claire",
+                "Hondt",
+                "0470 12 34 56",
+                "VF1AB2C3D4E",
+            },
+        ),
+    ],
+)
+def test_the_terms_of_notes_in_french_and_dutch(notes, terms):
+    assert set(notes_terms(notes)) == terms
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Ne jamais publier le nom de la victime. Pas de photo du véhicule. Aucune adresse.",
+        "Uniquement les faits. Ne rien dire sur la famille ni sur l'enquête en cours. Merci !",
+        "Attention : mineur. Pas de nom, pas de prénom, pas de plaque. Ne pas publier avant lundi 12/05 à 14h30.",
+        "Nooit de naam van het slachtoffer publiceren. Geen foto's van het voertuig. Niet vermelden voor maandag.",
+        "Opgelet: minderjarige. Geen namen, geen adres. Enkel de feiten, aub. Let op de privacy van de getuigen.",
+        "NB : PV en cours, SVP discrétion. Le parquet et la Police judiciaire sont informés.",
+    ],
+)
+def test_the_common_words_of_notes_are_no_terms(notes):
+    assert notes_terms(notes) == []
+
+
+@pytest.mark.parametrize("text", ORDINARY_MESSAGES)
+def test_notes_without_names_raise_no_alarm_on_ordinary_messages(text):
+    notes = (
+        "Ne jamais publier le nom de la victime ni sa plaque. Pas de photo. Uniquement les faits, merci. "
+        "Nooit de naam of het adres van de getuigen vermelden. Geen foto's."
+    )
+    assert found_in(text, notes) == []
+
+
+def test_a_name_of_the_notes_is_found_whatever_its_case_and_accents():
+    text = "Hier, JEAN DUPONT a été contrôlé rue des Allies. Dupont et jean étaient là."
+    assert found_in(text, NOTES_FR) == ["JEAN DUPONT", "rue des Allies", "Dupont", "jean"]
+
+
+def test_a_number_of_the_notes_is_found_whatever_its_separators():
+    text = "Véhicules : 1abc123, 1 ABC 123 et 1.abc.123 ; pas 1-ABC-1234 ni 21-ABC-123."
+    assert found_in(text, NOTES_FR) == ["1abc123", "1 ABC 123", "1.abc.123"]
+
+
+def test_a_term_is_a_whole_word():
+    assert found_in("Jeanne et Dupontel à Jemappes", NOTES_FR) == []
+    assert found_in("Saint-Jean, Kerkstraatje, de Kerkstraat", NOTES_NL + " Jean") == ["Jean", "Kerkstraat"]
+
+
+def test_the_longest_term_wins():
+    findings = scan_notes("Jean Dupont est rentré.", Notes(NOTES_FR))
+    assert [(f.start, f.end) for f in findings] == [(0, 11)]
+
+
+def test_notes_findings_are_masked_and_labelled():
+    (finding,) = scan_notes("Merci à Dupont.", Notes(NOTES_FR))
+    assert finding.kind == NOTES_TERM
+    assert finding.excerpt == "••••nt"
+    with translation.override("en"):
+        assert finding.to_dict()["label"] == "Named in the unit's confidentiality notes"
+    with translation.override("fr"):
+        assert str(finding.label)
+
+
+def test_offsets_refer_to_the_original_text_despite_accents_and_invisible_characters():
+    text = "Ça s'est passé rue des Al\u200blie\u0301s, à côté de Dupont."  # é written as e + combining accent
+    findings = scan_notes(text, Notes(NOTES_FR))
+    assert [text[f.start : f.end] for f in findings] == ["rue des Al\u200blie\u0301s", "Dupont"]
+    assert "\u200b" not in findings[0].excerpt
+
+
+def test_the_post_locality_is_no_finding():
+    notes = "Ne pas dire que le témoin habite à Quévy ni à Ghlin."
+    text = "Contrôle radar à Quévy et à Ghlin."
+    assert found_in(text, notes) == ["Quévy", "Ghlin"]
+    assert [text[f.start : f.end] for f in scan_notes(text, Notes(notes, allowed=("Quévy",)))] == ["Ghlin"]
+
+
+def test_notes_of_a_post_and_of_an_item():
+    locality = SimpleNamespace(name="Quévy")
+    item = SimpleNamespace(confidentiality_notes=NOTES_FR, locality_id=1, locality=locality)
+    post = SimpleNamespace(item_id=1, item=item, locality_id=1, locality=SimpleNamespace(name="Mons"))
+    assert Notes.of(post=post) == Notes(NOTES_FR, allowed=("Mons",))
+    assert Notes.of(item=item) == Notes(NOTES_FR, allowed=("Quévy",))
+    assert Notes.of(post=SimpleNamespace(item_id=None, locality_id=None)) == NO_NOTES
+    assert Notes.of(item=SimpleNamespace(confidentiality_notes="  ", locality_id=None)) == NO_NOTES
+    assert Notes.of() == NO_NOTES
+
+
+def zone_stub(phones: str = "", emails: str = ""):
+    return SimpleNamespace(
+        public_phone_list=lambda: [line for line in phones.splitlines() if line],
+        public_email_list=lambda: [line for line in emails.splitlines() if line],
+    )
+
+
+def test_scan_text_adds_the_notes_to_the_scan_without_overlaps():
+    text = "Jean Dupont, plaque 1-ABC-123, GSM 0470 12 34 56, accueil 065 00 00 00."
+    findings = scan_text(text, zone=zone_stub(phones="065 00 00 00"), notes=Notes(NOTES_FR))
+    assert [(f.kind, text[f.start : f.end]) for f in findings] == [
+        (NOTES_TERM, "Jean Dupont"),
+        ("licence_plate", "1-ABC-123"),  # the scan's own kind, not the notes' as well
+        ("phone", "0470 12 34 56"),
+    ]
+    assert disjoint(findings)
+    assert scan_text(text, zone=zone_stub(phones="065 00 00 00")) == findings[1:]
+
+
+def test_the_zone_name_is_no_finding():
+    notes = "Ne pas publier avant l'accord du chef de corps de Mons-Quévy. Témoin : Marc Lenoir."
+    text = "Merci à Marc Lenoir. Votre police Mons-Quévy"
+    zone = zone_stub()
+    zone.name = "Zone de police Mons-Quévy"
+    assert [text[f.start : f.end] for f in scan_text(text, zone=zone, notes=Notes(notes))] == ["Marc Lenoir"]
+
+
+def test_scan_variants_with_notes():
+    variants = [SimpleNamespace(pk=1, text="Merci à Pieter !"), SimpleNamespace(pk=2, text="Merci à tous !")]
+    found = scan_variants(variants, zone=zone_stub(), notes=Notes(NOTES_NL))
+    assert [f.kind for f in found[1]] == [NOTES_TERM]
+    assert found[2] == []
+    assert scan_variants(variants, zone=zone_stub()) == {1: [], 2: []}
+
+
+@pytest.mark.parametrize(
+    "notes",
+    ["", "   ", "\x00", "« »", '""', "a" * 100_000, "Jean " * 20_000, "1-ABC-123 " * 10_000, "(" * 5000, "\\" * 300],
+)
+def test_odd_notes_never_raise(notes):
+    text = "Jean Dupont, 1-ABC-123 " * 100
+    findings = scan_notes(text, Notes(notes))
+    assert all(0 <= f.start < f.end <= len(text) for f in findings)
+    assert disjoint(findings)
+
+
+@hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.one_of(st.text(max_size=300), st.lists(INTERESTING, max_size=30).map("".join)),
+    st.one_of(st.text(max_size=300), st.sampled_from([NOTES_FR, NOTES_NL])),
+)
+def test_scan_notes_never_raises_and_findings_lie_within_the_text(text, notes):
+    findings = scan_notes(text, Notes(notes))
+    assert findings == sorted(findings, key=lambda f: f.start)
+    for finding in findings:
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert finding.kind == NOTES_TERM
     assert disjoint(findings)

@@ -71,8 +71,9 @@ def test_its_query_count_does_not_grow_with_posts_and_items(client, zone_users, 
     # 16: the officer's dashboard also reads the publishing service's heartbeat and whether something is due (one
     # query each), the total of publications that need a person and their first rows (one query each: the total
     # is the one more since issue 11), and every request of an officer reads the authenticator that verified the
-    # session (django-otp, one query).
-    with django_assert_max_num_queries(16) as few:
+    # session (django-otp, one query). 17 since issue 12: the channels are labelled with their network, and the
+    # handle where the zone has two accounts on one network (Channel.label reads the zone's channels once).
+    with django_assert_max_num_queries(17) as few:
         client.get(dashboard(zone_users.zone))
     add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -210,3 +211,73 @@ def test_the_unit_head_and_the_admin_do_not_see_the_publications_that_need_a_per
         client.force_login(getattr(zone_users, role))
         page = client.get(dashboard(zone_users.zone)).content.decode()
         assert 'id="failures"' not in page and "Refusée" not in page
+
+
+# --- A post published now, the channels (issue 12) --------------------------------------------------------------
+
+
+def test_a_post_published_now_is_in_the_officers_day_with_the_time_it_went_out(client, zone_users, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from editorial import publishing
+    from editorial.models import Post, Publication
+    from tests.factories import submit_and_approve
+
+    locmem = {"BACKEND": "editorial.publishers.locmem.Publisher", "OPTIONS": {}}
+    settings.PUBLISHERS = {"x": locmem, "facebook": locmem}
+    zone = zone_users.zone
+    post = make_post(
+        zone, zone_users.officer, title="Inondation à Havré", planned_at=timezone.now() + timedelta(days=8)
+    )
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
+    publishing.post_publish_now(actor=zone_users.officer, post=post)
+    client.force_login(zone_users.officer)
+
+    def due_today() -> str:
+        page = client.get(dashboard(zone), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        return page.split('id="due-today"')[1].split("</section>")[0]
+
+    assert "Inondation à Havré" in due_today() and "being sent now" in due_today()
+    went_out = timezone.now() - timedelta(minutes=2)
+    Publication.objects.filter(post=post).update(
+        status=Publication.Status.PUBLISHED, external_id="1", published_at=went_out
+    )
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
+    today = due_today()
+    assert "Inondation à Havré" in today
+    assert f"published on {timezone.localtime(went_out, zone.tzinfo):%a %-d %b, %H:%M}" in today
+    assert "overdue" not in today
+
+
+def test_a_late_draft_is_overdue_and_a_cancelled_post_is_not(client, zone_users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from editorial.models import Post
+
+    earlier = timezone.localtime(timezone.now(), zone_users.zone.tzinfo).replace(hour=0, minute=5)
+    make_post(zone_users.zone, zone_users.officer, title="Brouillon en retard", planned_at=earlier)
+    make_post(
+        zone_users.zone,
+        zone_users.officer,
+        title="Annulé",
+        planned_at=earlier + timedelta(minutes=1),
+        status=Post.Status.CANCELLED,
+    )
+    client.force_login(zone_users.officer)
+    page = client.get(dashboard(zone_users.zone), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    today = page.split('id="due-today"')[1].split("</section>")[0]
+    if timezone.now() > earlier:
+        assert today.count("overdue") == 1
+
+
+def test_the_channels_say_their_network(client, zone_users):
+    from editorial.models import Channel
+
+    Channel.objects.filter(zone=zone_users.zone).update(name="Police Mons-Quévy")
+    client.force_login(zone_users.officer)
+    page = client.get(dashboard(zone_users.zone)).content.decode()
+    assert "Police Mons-Quévy (X)" in page and "Police Mons-Quévy (Facebook)" in page

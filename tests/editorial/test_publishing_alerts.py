@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from editorial import publishing
 from editorial.models import Alert, AuditEvent, Publication
@@ -143,8 +143,15 @@ def test_a_stopped_service_is_told_once_per_outage_to_every_zone(zone_users, dja
 # --- Grouped e-mails ------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def french():
+    """The alerts are written in the worker's language, French (an earlier test may have left another active)."""
+    with translation.override("fr"):
+        yield
+
+
 def test_alerts_are_e_mailed_grouped_one_e_mail_per_zone_every_few_minutes(
-    zone_users, django_capture_on_commit_callbacks
+    zone_users, django_capture_on_commit_callbacks, french
 ):
     late_posts(zone_users, 3)
     now = timezone.now()

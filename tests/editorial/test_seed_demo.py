@@ -5,7 +5,8 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, User
-from editorial.models import AuditEvent, Category, Channel, Locality, Unit, Value, Zone
+from editorial.models import AuditEvent, Category, Channel, Locality, Post, Unit, Value, Zone
+from editorial.services import post_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,8 @@ def test_it_creates_the_demo_zone(capsys):
         assert username in out
     assert "demo-zone-2026" in out
     assert User.objects.get(username="directeur").check_password("demo-zone-2026")
-    assert AuditEvent.objects.filter(action="editorial.demo.seed").count() == 1
+    # One seeding event per demo zone (Mons-Quévy, and the bilingual zone below).
+    assert AuditEvent.objects.filter(action="editorial.demo.seed", zone=zone).count() == 1
 
 
 def test_running_it_twice_changes_nothing(capsys):
@@ -80,3 +82,43 @@ def test_it_refuses_to_seed_known_passwords_in_production(settings):
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo")
     assert not Zone.objects.exists()
+
+
+def test_it_creates_a_bilingual_zone_the_officer_and_director_work_in(capsys):
+    call_command("seed_demo", allow_production=True)
+    zone = Zone.objects.get(slug="bruxelles-ixelles")
+    assert zone.languages == "fr+nl"
+    values = list(Value.objects.filter(zone=zone).order_by("order"))
+    assert [v.name for v in values] == ["Proximité", "Dynamisme", "Sens du devoir envers chaque citoyen"]
+    assert [v.name_nl for v in values] == ["Nabijheid", "Dynamiek", "Plichtsbesef tegenover elke burger"]
+    assert all(v.question_nl and v.description_nl for v in values)
+    assert sorted(Channel.objects.filter(zone=zone).values_list("kind", "language")) == [
+        ("facebook", "fr+nl"),
+        ("x", "fr"),
+        ("x", "nl"),
+    ]
+    roles = dict(Membership.objects.filter(zone=zone).values_list("user__username", "role"))
+    assert roles == {"officier": "officer", "directeur": "director", "admin": "admin"}
+    assert AuditEvent.objects.filter(action="editorial.demo.seed", zone=zone).count() == 1
+    assert "bilingual zone" in capsys.readouterr().out
+
+    # A post in both languages waits for the director: each channel has its language's text.
+    post = Post.objects.get(zone=zone)
+    assert post.status == Post.Status.IN_REVIEW and post.author.username == "officier"
+    assert set(post.main_texts) == {"fr", "nl"}
+    texts = {v.channel.language: v.text for v in post.variants.select_related("channel")}
+    assert texts["fr"] == post.main_texts["fr"] and texts["nl"] == post.main_texts["nl"]
+    assert post.main_texts["fr"] in texts["fr+nl"] and post.main_texts["nl"] in texts["fr+nl"]
+    assert AuditEvent.objects.filter(action="editorial.post.submit", object_id=str(post.pk)).count() == 1
+
+
+def test_the_bilingual_zone_is_left_as_it_is_once_its_post_was_reviewed():
+    call_command("seed_demo", allow_production=True)
+    post = Post.objects.get(zone__slug="bruxelles-ixelles")
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
+    fingerprint = post_fingerprint(post=post)
+    before = snapshot()
+    call_command("seed_demo", allow_production=True)
+    assert snapshot() == before
+    assert Post.objects.filter(zone__slug="bruxelles-ixelles").count() == 1
+    assert post_fingerprint(post=post) == fingerprint

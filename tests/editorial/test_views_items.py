@@ -405,7 +405,7 @@ def test_the_officer_takes_up_an_item(client, zone_users, item):
     item.refresh_from_db()
     assert item.status == Item.Status.TAKEN_UP
     assert AuditEvent.objects.filter(action="editorial.item.take_up", object_id=str(item.pk)).exists()
-    assert messages_of(response) == ["Draft created from the item: choose the channels and write the texts."]
+    assert messages_of(response) == ["Draft created from the item: write the text, pick the photos, then submit it."]
 
 
 def test_a_second_take_up_is_refused_with_a_message(client, zone_users, item):
@@ -588,3 +588,46 @@ def test_a_head_of_several_units_chooses_among_theirs(zone_users):
     judiciaire = Unit.objects.get(zone=zone, name="Judiciaire")
     bound = ItemForm({"unit": str(judiciaire.pk), "title": "t", "facts": "f"}, zone=zone, units=units)
     assert not bound.is_valid() and "unit" in bound.errors
+
+
+# --- Links (issue 12: the unit's material is carried into the draft) ------------------------------------------------
+
+
+def test_an_item_carries_its_links_to_its_page(client, zone_users, form_data):
+    client.force_login(zone_users.unit_head)
+    links = " https://www.quevy.be/travaux \r\n\r\nhttp://www.mons.be/deviations?rue=station\r\nhttps://www.quevy.be/travaux"
+    response = client.post(url("item_create", zone_users.zone), form_data | {"links": links})
+    item = Item.objects.get()
+    assert item.links == "https://www.quevy.be/travaux\nhttp://www.mons.be/deviations?rue=station"
+    page = client.get(response["Location"]).content.decode()
+    assert '<a href="https://www.quevy.be/travaux" target="_blank" rel="noopener noreferrer">' in page
+    assert '<a href="http://www.mons.be/deviations?rue=station"' in page
+
+
+@pytest.mark.parametrize("bad", ["www.quevy.be", "javascript:alert(1)", "ftp://files.example/x", "https://"])
+def test_a_link_that_is_not_a_web_address_is_refused_and_kept(client, zone_users, form_data, bad):
+    client.force_login(zone_users.unit_head)
+    typed = f"https://www.quevy.be/ok\n{bad}"
+    response = client.post(url("item_create", zone_users.zone), form_data | {"links": typed}, **EN)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Not a web address:" in page
+    assert '<a href="#id_links" class="alert-link">' in page  # the summary at the top leads to the field
+    assert "https://www.quevy.be/ok" in page
+    assert not Item.objects.exists()
+
+
+def test_a_link_stored_before_links_were_checked_is_shown_as_text(client, zone_users, item):
+    Item.objects.filter(pk=item.pk).update(links="javascript:alert(1)\nhttps://www.quevy.be/ok")
+    client.force_login(zone_users.officer)
+    page = client.get(url("item_detail", zone_users.zone, item.pk)).content.decode()
+    assert 'href="javascript:' not in page
+    assert "javascript:alert(1)" in page
+    assert '<a href="https://www.quevy.be/ok"' in page
+
+
+def test_at_most_ten_links(client, zone_users, form_data):
+    client.force_login(zone_users.unit_head)
+    links = "\n".join(f"https://www.quevy.be/{n}" for n in range(11))
+    response = client.post(url("item_create", zone_users.zone), form_data | {"links": links}, **EN)
+    assert "At most 10 links per item (you gave 11)." in response.content.decode()

@@ -211,7 +211,7 @@ def test_each_state_has_its_badge_and_problems_show(client, zone_users):
     response = client.get(week_url(zone, 2026, 3), HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     for status in Post.Status.values:
-        assert f"status-{status} status-badge" in page
+        assert f"status-badge status-post-{status}" in page
     problem = re.findall(r'data-post="(\d+)">(?:(?!data-post).)*?plan-problem', page, flags=re.S)
     assert set(problem) == {str(out.pk)}
     assert response.context["plan"].status_counts == {
@@ -593,8 +593,8 @@ def test_the_feed_is_valid_icalendar(client, zone_users, feed):
     assert re.fullmatch(r"\d{8}T\d{6}Z", event["LAST-MODIFIED"])
     assert event["SUMMARY"] == "[Brouillon] Radar\\, rue de Mons\\; vitesse\\nlimitée \\\\ " + "é" * 60
     assert unescape(event["SUMMARY"]) == f"[Brouillon] {title}"
-    assert "X (Twitter)" in unescape(event["DESCRIPTION"])
-    assert "Facebook" in unescape(event["DESCRIPTION"])
+    # Each channel by its label (the factory's channels are named after their network).
+    assert unescape(event["DESCRIPTION"]).endswith(": Facebook, X")
     assert event["URL"] == f"http://testserver{reverse('editorial:post_detail', args=[zone.slug, post.pk])}"
 
     theme_event = by_uid[f"theme-{theme.pk}@testserver"]
@@ -706,3 +706,121 @@ def test_folding_keeps_whole_characters(text):
     assert b"".join(part[1:] if i else part for i, part in enumerate(parts)).decode() == line
     # Lines are filled: only the last one may be short.
     assert all(len(part) > 71 for part in parts[:-1])
+
+
+# --- A post published now (issue 12) --------------------------------------------------------------------------
+
+
+def _published_now(zone_users, settings):
+    """An approved post planned in eight days that the officer publishes now."""
+    from editorial import publishing
+    from tests.factories import submit_and_approve
+
+    locmem = {"BACKEND": "editorial.publishers.locmem.Publisher", "OPTIONS": {}}
+    settings.PUBLISHERS = {"x": locmem, "facebook": locmem}
+    planned = timezone.localtime(timezone.now() + dt.timedelta(days=8), BRUSSELS).replace(hour=10, minute=0)
+    post = make_post(zone_users.zone, zone_users.officer, title="Inondation rue de la Station", planned_at=planned)
+    post = submit_and_approve(post, zone_users.officer, zone_users.director)
+    assert publishing.post_publish_now(actor=zone_users.officer, post=post) == 2
+    return post, planned
+
+
+def _cell_of(response, post) -> dt.date | None:
+    for row in response.context["plan"].rows:
+        for cell in row.cells:
+            if any(entry.post.pk == post.pk for entry in cell.entries):
+                return cell.day.date
+    return None
+
+
+def test_a_post_published_now_is_in_todays_plan_at_the_time_it_went_out(client, zone_users, settings):
+    post, planned = _published_now(zone_users, settings)
+    client.force_login(zone_users.officer)
+    today = timezone.localdate(timezone=BRUSSELS)
+    planned_week = week_url(zone_users.zone, *planned.isocalendar()[:2])
+
+    # Being sent: today, saying so; no longer in the week it was planned for.
+    response = client.get(plan_url(zone_users.zone), HTTP_ACCEPT_LANGUAGE="en")
+    assert _cell_of(response, post) == today
+    assert "being sent now" in response.content.decode()
+    assert _cell_of(client.get(planned_week), post) is None
+
+    # Out: today at the time it went out (the earliest channel), the planned time untouched (it was approved).
+    went_out = timezone.now() - dt.timedelta(minutes=3)
+    for n, publication in enumerate(Publication.objects.filter(post=post).order_by("pk")):
+        Publication.objects.filter(pk=publication.pk).update(
+            status=Publication.Status.PUBLISHED, external_id=str(n), published_at=went_out + dt.timedelta(minutes=n)
+        )
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
+    response = client.get(plan_url(zone_users.zone), HTTP_ACCEPT_LANGUAGE="en")
+    assert _cell_of(response, post) == timezone.localtime(went_out, BRUSSELS).date()
+    assert f"out at {timezone.localtime(went_out, BRUSSELS):%H:%M}" in response.content.decode()
+    assert _cell_of(client.get(planned_week), post) is None
+    post.refresh_from_db()
+    assert post.planned_at == planned
+
+
+def test_a_post_out_late_is_shown_when_it_went_out(client, zone_users):
+    """Published a day after its time (a retry, a pause): the plan shows the day it really went out."""
+    zone, officer = zone_users.zone, zone_users.officer
+    post = make_post(
+        zone,
+        officer,
+        title="Late",
+        planned_at=brussels(2026, 1, 14, 9, 0),
+        status=Post.Status.PUBLISHED,
+        **approved(approved_by=zone_users.director),
+    )
+    x = Channel.objects.get(zone=zone, kind=Channel.Kind.X)
+    Publication.objects.create(
+        post=post,
+        channel=x,
+        status=Publication.Status.PUBLISHED,
+        external_id="1",
+        published_at=brussels(2026, 1, 15, 8, 5),
+    )
+    client.force_login(officer)
+    response = client.get(week_url(zone, 2026, 3))
+    assert cell_posts(response, "x", dt.date(2026, 1, 15)) == ["Late"]
+    assert cell_posts(response, "x", dt.date(2026, 1, 14)) == []
+
+
+def test_the_feed_places_a_post_published_now_when_it_went_out(client, zone_users, feed, settings):
+    post, _planned = _published_now(zone_users, settings)
+    went_out = (timezone.now() - dt.timedelta(minutes=1)).replace(microsecond=0)
+    Publication.objects.filter(post=post).update(
+        status=Publication.Status.PUBLISHED, external_id="1", published_at=went_out
+    )
+    events_by_uid = {event["UID"]: event for event in events(parse_ics(client.get(feed_url(feed.token)).content))}
+    event = events_by_uid[f"post-{post.pk}@testserver"]
+    assert event["DTSTART"] == went_out.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def test_two_accounts_on_one_network_are_told_apart(client, zone_users):
+    zone = zone_users.zone
+    Channel.objects.filter(zone=zone).update(name="Police Mons-Quévy")
+    Channel.objects.create(zone=zone, kind=Channel.Kind.X, name="Police Mons-Quévy", handle="@PolMQ_nl")
+    client.force_login(zone_users.officer)
+    page = client.get(plan_url(zone)).content.decode()
+    assert "Police Mons-Quévy (Facebook)" in page
+    assert "Police Mons-Quévy (X @PolMQ_nl)" in page
+    x = Channel.objects.get(zone=zone, kind=Channel.Kind.X, handle__startswith="@zone")
+    assert f"Police Mons-Quévy (X {x.handle})" in page
+
+
+def test_the_items_posts_carry_when_they_went_out(zone_users, settings):
+    """The item page shows its posts' times from ``item_posts``: once out, when they went out."""
+    from editorial.selectors.items import item_posts
+    from tests.factories import make_item
+
+    item = make_item(zone_users.zone, submitted_by=zone_users.unit_head)
+    post, planned = _published_now(zone_users, settings)
+    Post.objects.filter(pk=post.pk).update(item=item)
+    [listed] = item_posts(item=item)
+    assert listed.went_out_at is None and listed.sending_now and listed.planned_at == planned
+    went_out = timezone.now().replace(microsecond=0)
+    Publication.objects.filter(post=post).update(
+        status=Publication.Status.PUBLISHED, external_id="1", published_at=went_out
+    )
+    [listed] = item_posts(item=item)
+    assert listed.went_out_at == went_out and listed.shown_at == went_out and not listed.sending_now

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import zoneinfo
 from datetime import UTC, timedelta
 
@@ -19,6 +20,7 @@ from editorial.models import (
     Channel,
     Comment,
     Item,
+    ItemAttachment,
     Post,
     PostVariant,
     Publication,
@@ -333,13 +335,28 @@ URL = "https://www.police.be/5327/fr/actualites/controle-de-vitesse-a-quevy-ce-j
     ],
     ids=["latin", "cjk", "url", "euro"],
 )
-def test_an_x_text_over_280_is_refused_with_its_count(en, zone_users, text):
+def test_an_x_text_over_280_is_saved_as_a_draft_and_refused_for_review(en, zone_users, text):
     zone = zone_users.zone
+    x = x_channel(zone)
     en.force_login(zone_users.officer)
-    response = en.post(url("post_create", zone), form_data(zone, **{f"text_{x_channel(zone).pk}": text}))
+    message = "The text for X counts 281 characters on X; X takes at most 280."
+    # Save and submit: refused before anything is saved, the message at the field and in the summary.
+    data = form_data(zone, **{f"text_{x.pk}": text}, then="submit")
+    response = en.post(url("post_create", zone), data)
     assert response.status_code == 200
-    assert "This text counts 281 characters on X; the limit is 280." in response.content.decode()
+    page = response.content.decode()
+    assert page.count(message) == 2
+    assert f'href="#id_text_{x.pk}"' in page
     assert not Post.objects.exists()
+    # Saved as a draft: nothing typed is lost; submitting it is refused, naming the channel.
+    response = en.post(url("post_create", zone), form_data(zone, **{f"text_{x.pk}": text}))
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert post.variants.get(channel=x).text == text
+    response = en.post(url("post_submit", zone, post.pk))
+    assert messages_of(response)[-1] == message
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT
 
 
 def test_a_url_makes_a_long_x_text_fit(client, zone_users):
@@ -359,16 +376,22 @@ def test_an_emoji_zwj_sequence_counts_two(en, zone_users):
     assert response.status_code == 302
     page = en.get(response["Location"]).content.decode()
     assert "280 / 280 characters on X" in page
-    response = en.post(url("post_create", zone), form_data(zone, **{f"text_{x_channel(zone).pk}": family + "a" * 279}))
-    assert "This text counts 281 characters on X" in response.content.decode()
+    data = form_data(zone, **{f"text_{x_channel(zone).pk}": family + "a" * 279}, then="submit")
+    response = en.post(url("post_create", zone), data)
+    assert "The text for X counts 281 characters on X" in response.content.decode()
 
 
-def test_a_facebook_text_over_the_limit_is_refused(en, zone_users):
+def test_a_facebook_text_over_the_limit_is_refused_for_review_not_for_a_draft(en, zone_users):
     zone = zone_users.zone
     en.force_login(zone_users.officer)
-    response = en.post(url("post_create", zone), form_data(zone, **{f"text_{fb_channel(zone).pk}": "a" * 63_207}))
-    assert "This text has 63,207 characters; Facebook takes at most 63,206." in response.content.decode()
+    data = form_data(zone, **{f"text_{fb_channel(zone).pk}": "a" * 63_207})
+    response = en.post(url("post_create", zone), {**data, "then": "submit"})
+    message = "The text for Facebook has 63,207 characters; Facebook takes at most 63,206."
+    assert message in response.content.decode()
     assert not Post.objects.exists()
+    assert en.post(url("post_create", zone), data).status_code == 302
+    response = en.post(url("post_submit", zone, Post.objects.get().pk))
+    assert messages_of(response)[-1] == message
 
 
 def test_no_channel_is_refused(en, zone_users):
@@ -425,6 +448,7 @@ def test_the_form_keeps_what_was_typed(en, zone_users):
     en.force_login(zone_users.officer)
     data = form_data(zone, title="Mon brouillon", **{f"text_{fb_channel(zone).pk}": "Texte Facebook gardé"})
     data[f"text_{x_channel(zone).pk}"] = "a" * 300
+    data["then"] = "submit"
     data[f"image_{fb_channel(zone).pk}"] = png_upload()
     data[f"image_alt_{fb_channel(zone).pk}"] = "Un radar"
     page = en.post(url("post_create", zone), data).content.decode()
@@ -891,3 +915,322 @@ def test_a_post_taken_up_from_an_item_gets_its_texts_on_the_edit_page(en, zone_u
     assert Item.objects.get().status == Item.Status.TAKEN_UP
     page = en.get(url("post_detail", zone, post.pk)).content.decode()
     assert page.index("Took the item up") < page.index("Edited the post")
+
+
+# --- Compose once (issue 12) -------------------------------------------------------------------------------------
+
+
+def jpeg_upload(name: str = "chantier.jpg", color: str = "orange") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), color).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def item_with_material(zone_users, photos: int = 1) -> Item:
+    return services.item_submit(
+        actor=zone_users.unit_head,
+        zone=zone_users.zone,
+        unit=Unit.objects.get(zone=zone_users.zone, name="Trafic"),
+        title="Travaux rue de la Station",
+        facts="Circulation alternée du lundi au vendredi.",
+        wanted_start=timezone.now() + timedelta(days=2),
+        attachments=[jpeg_upload(color=c) for c in ("orange", "blue", "green", "red", "white", "black")[:photos]],
+        links="https://www.quevy.be/travaux\nhttps://www.mons.be/deviations",
+    )
+
+
+def taken_up(zone_users, photos: int = 1) -> Post:
+    return services.item_take_up(actor=zone_users.officer, item=item_with_material(zone_users, photos))
+
+
+def compose_data(post: Post, main: str, **overrides) -> dict:
+    """What the drafting page sends with its script running: every channel following the main text, its text the
+    main text (drafting.js mirrors it), the time as it is."""
+    data = edit_data(post, main_fr=main)
+    for channel_id in data["channels"]:
+        data[f"text_{channel_id}"] = main
+        data[f"follows_{channel_id}"] = "1"
+    data.update(overrides)
+    return data
+
+
+def test_every_post_text_is_marked_for_the_typing_aids(client, zone_users):
+    zone = zone_users.zone
+    post = taken_up(zone_users)
+    client.force_login(zone_users.officer)
+    for address in (url("post_create", zone), url("post_edit", zone, post.pk)):
+        response = client.get(address)
+        page = response.content.decode()
+        assert "editorial/_typing_aids.html" in [t.name for t in response.templates]
+        textareas = re.findall(r"<textarea\b[^>]*>", page)
+        post_texts = [t for t in textareas if "data-post-text" in t]
+        assert len(post_texts) == 3  # the main text, X and Facebook
+        kinds = sorted(re.search(r'data-channel-kind="(\w+)"', t).group(1) for t in post_texts)
+        assert kinds == ["facebook", "main", "x"]
+        assert all('data-language="fr"' in t for t in post_texts)
+
+
+def test_a_bilingual_zone_writes_a_main_text_per_language(client, zone_users):
+    zone = zone_users.zone
+    zone.languages = "fr+nl"
+    zone.save()
+    Channel.objects.filter(zone=zone, kind=Channel.Kind.FACEBOOK).update(language="fr+nl")
+    client.force_login(zone_users.officer)
+    page = client.get(url("post_create", zone)).content.decode()
+    assert 'name="main_fr"' in page and 'name="main_nl"' in page
+    assert re.search(r'<textarea[^>]*data-channel-kind="facebook"[^>]*data-language="fr\+nl"', page)
+    x, fb = x_channel(zone), fb_channel(zone)
+    data = form_data(zone, main_fr="Contrôle radar.", main_nl="Snelheidscontrole.")
+    data |= {f"follows_{x.pk}": "1", f"follows_{fb.pk}": "1", f"text_{x.pk}": "", f"text_{fb.pk}": ""}
+    assert client.post(url("post_create", zone), data).status_code == 302
+    post = Post.objects.get()
+    assert post.main_texts == {"fr": "Contrôle radar.", "nl": "Snelheidscontrole."}
+    texts = {v.channel_id: v.text for v in post.variants.all()}
+    assert texts == {x.pk: "Contrôle radar.", fb.pk: "Contrôle radar.\n\nSnelheidscontrole."}
+
+
+def test_a_taken_up_draft_has_its_channels_ticked_and_the_unit_s_material_offered(client, zone_users):
+    zone = zone_users.zone
+    client.force_login(zone_users.officer)
+    item = item_with_material(zone_users)
+    response = client.post(url("item_take_up", zone, item.pk))
+    post = Post.objects.get(item=item)
+    assert response["Location"] == url("post_edit", zone, post.pk)
+    page = client.get(response["Location"]).content.decode()
+    for channel in (x_channel(zone), fb_channel(zone)):
+        assert re.search(rf'<input[^>]*name="channels" value="{channel.pk}"[^>]*checked', page)
+        assert re.search(rf'<input[^>]*name="follows_{channel.pk}" value="1"', page)
+    photo = item.attachments.get()
+    assert url("item_attachment", zone, item.pk, photo.pk) in page
+    # Offered, not picked: a photo the officer does not tick is never published.
+    checkbox = re.search(rf'<input[^>]*name="photo_{photo.pk}"[^>]*>', page).group()
+    assert "checked" not in checkbox
+    assert 'data-hashtag="https://www.quevy.be/travaux"' in page
+    assert 'data-hashtag="https://www.mons.be/deviations"' in page
+
+
+def test_channels_follow_the_main_text_until_edited(client, zone_users):
+    zone = zone_users.zone
+    post = taken_up(zone_users)
+    x, fb = x_channel(zone), fb_channel(zone)
+    client.force_login(zone_users.officer)
+    main = "Travaux rue de la Station à Quévy. #travaux"
+    assert client.post(url("post_edit", zone, post.pk), compose_data(post, main)).status_code == 302
+    assert {(v.text, v.follows_main) for v in post.variants.all()} == {(main, True)}
+    # A browser without script: the main text changed, the channel texts sent as the page showed them.
+    data = compose_data(post, main, main_fr="Travaux rue de la Gare.")
+    client.post(url("post_edit", zone, post.pk), data)
+    assert {v.text for v in post.variants.all()} == {"Travaux rue de la Gare."}
+    # Typed in the X text (the flag says "follows", the text says otherwise): kept as written.
+    data = compose_data(post, "Travaux rue de la Gare.", **{f"text_{x.pk}": "Travaux ! #Quevy"})
+    client.post(url("post_edit", zone, post.pk), data)
+    assert post.variants.get(channel=x).text == "Travaux ! #Quevy"
+    assert post.variants.get(channel=x).follows_main is False
+    page = client.get(url("post_edit", zone, post.pk)).content.decode()
+    assert re.search(rf'<input[^>]*name="follows_{x.pk}" value="0"', page)
+    assert re.search(rf'<input[^>]*name="follows_{fb.pk}" value="1"', page)
+    # The main text moves on: the adapted X text stays as written.
+    data = compose_data(post, "Travaux rue Neuve.", **{f"text_{x.pk}": "Travaux ! #Quevy", f"follows_{x.pk}": "0"})
+    client.post(url("post_edit", zone, post.pk), data)
+    texts = {v.channel_id: v.text for v in post.variants.all()}
+    assert texts == {x.pk: "Travaux ! #Quevy", fb.pk: "Travaux rue Neuve."}
+
+
+def test_save_and_submit_for_review_in_one_click(en, zone_users):
+    zone = zone_users.zone
+    post = taken_up(zone_users)
+    en.force_login(zone_users.officer)
+    data = compose_data(post, "Travaux rue de la Station à Quévy. #travaux", then="submit")
+    response = en.post(url("post_edit", zone, post.pk), data)
+    assert response.status_code == 302
+    assert response["Location"] == url("post_detail", zone, post.pk)
+    post.refresh_from_db()
+    assert post.status == Post.Status.IN_REVIEW
+    assert messages_of(response) == ["The post is saved and submitted for review; the directors are told."]
+
+
+def test_save_and_submit_refused_says_what_review_needs_and_saves_nothing(en, zone_users):
+    zone = zone_users.zone
+    post = taken_up(zone_users)
+    photo = post.item.attachments.get()
+    en.force_login(zone_users.officer)
+    data = compose_data(post, "", planned_at="", title="Mon titre", then="submit")
+    data |= {f"photo_{photo.pk}": "on", f"photo_alt_{photo.pk}": "Chantier rue de la Station"}
+    response = en.post(url("post_edit", zone, post.pk), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert '<a href="#id_planned_at" class="alert-link">Plan a date and time before review.</a>' in summary
+    assert '<a href="#id_main_fr" class="alert-link">Write the main text before review.</a>' in summary
+    assert "Nothing is saved or submitted yet" in summary
+    # Everything typed is still there, the photo still ticked with its alternative text.
+    assert 'value="Mon titre"' in page
+    assert re.search(rf'<input[^>]*name="photo_{photo.pk}"[^>]*checked', page)
+    assert "Chantier rue de la Station</textarea>" in page
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT and post.title == "Travaux rue de la Station"
+    assert not VariantMedia.objects.exists()
+
+
+def test_the_unit_s_photo_is_published_on_every_channel_when_ticked(client, zone_users):
+    zone = zone_users.zone
+    post = taken_up(zone_users)
+    photo = post.item.attachments.get()
+    client.force_login(zone_users.officer)
+    data = compose_data(post, "Travaux.", **{f"photo_{photo.pk}": "on", f"photo_alt_{photo.pk}": "Chantier"})
+    assert client.post(url("post_edit", zone, post.pk), data).status_code == 302
+    media = VariantMedia.objects.filter(variant__post=post)
+    assert sorted(media.values_list("variant__channel__kind", "source_id", "alt_text")) == [
+        ("facebook", photo.pk, "Chantier"),
+        ("x", photo.pk, "Chantier"),
+    ]
+    page = client.get(url("post_edit", zone, post.pk)).content.decode()
+    assert re.search(rf'<input[^>]*name="photo_{photo.pk}"[^>]*checked', page)
+    # Not listed a second time among each channel's own images.
+    assert f'name="alt_{media.first().pk}"' not in page
+    # Saved again as the page shows it: no second copy.
+    client.post(url("post_edit", zone, post.pk), data)
+    assert media.count() == 2
+    # Unticked: it is taken off every channel.
+    client.post(url("post_edit", zone, post.pk), compose_data(post, "Travaux."))
+    assert not media.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "where", "message"),
+    [
+        ({"photo_{pk}": "on"}, "photo_alt_{pk}", "Describe the image for people who cannot see it."),
+        ({"photo_alt_{pk}": "Chantier"}, "photo_{pk}", "Tick “Publish this photo” to publish it"),
+    ],
+    ids=["ticked-without-alt", "alt-without-tick"],
+)
+def test_a_photo_half_chosen_is_asked_about(en, zone_users, fields, where, message):
+    zone = zone_users.zone
+    post = taken_up(zone_users)
+    photo = post.item.attachments.get()
+    en.force_login(zone_users.officer)
+    data = compose_data(post, "Travaux.", **{k.format(pk=photo.pk): v for k, v in fields.items()})
+    response = en.post(url("post_edit", zone, post.pk), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert f'href="#id_{where.format(pk=photo.pk)}"' in page
+    assert not VariantMedia.objects.exists()
+
+
+def test_x_takes_four_images_counting_the_unit_s_photos(en, zone_users):
+    zone = zone_users.zone
+    post = taken_up(zone_users, photos=5)
+    en.force_login(zone_users.officer)
+    data = compose_data(post, "Travaux.")
+    for photo in post.item.attachments.all():
+        data |= {f"photo_{photo.pk}": "on", f"photo_alt_{photo.pk}": f"Photo {photo.pk}"}
+    response = en.post(url("post_edit", zone, post.pk), data)
+    assert "X takes at most 4 images per post: publish fewer photos." in response.content.decode()
+    assert not VariantMedia.objects.exists()
+
+
+def test_a_failed_upload_names_the_file(en, zone_users):
+    zone = zone_users.zone
+    x = x_channel(zone)
+    en.force_login(zone_users.officer)
+    fake = SimpleUploadedFile("radar-jeudi.jpg", b"not an image", content_type="image/jpeg")
+    response = en.post(url("post_create", zone), form_data(zone, **{f"image_{x.pk}": fake, f"image_alt_{x.pk}": "R"}))
+    assert "radar-jeudi.jpg: This file is not an image that can be read." in response.content.decode()
+
+
+def test_a_new_post_ticks_the_zone_s_default_channels(client, zone_users):
+    zone = zone_users.zone
+    x, fb = x_channel(zone), fb_channel(zone)
+    fb.ticked_by_default = False
+    fb.save()
+    category = zone.category_set.get()
+    category.default_channels.set([fb])
+    client.force_login(zone_users.officer)
+    page = client.get(url("post_create", zone)).content.decode()
+    assert re.search(rf'<input[^>]*name="channels" value="{x.pk}"[^>]*checked', page)
+    assert not re.search(rf'<input[^>]*name="channels" value="{fb.pk}"[^>]*checked', page)
+    # drafting.js ticks the category's channels when the category is chosen.
+    assert f'{{"{category.pk}": ["{fb.pk}"]}}' in page
+
+
+def test_the_title_comes_from_the_text_when_left_empty(client, zone_users):
+    zone = zone_users.zone
+    client.force_login(zone_users.officer)
+    text = "Contrôle radar à Quévy ce jeudi matin, rue de Mons, entre 8 h et 12 h : levez le pied, merci pour tous !"
+    data = form_data(zone, title="", main_fr=text)
+    assert client.post(url("post_create", zone), data).status_code == 302
+    assert Post.objects.get().title == "Contrôle radar à Quévy ce jeudi matin, rue de Mons, entre 8 h et 12 h : levez…"
+
+
+def test_an_x_text_over_280_shows_the_overflow_and_a_proposal(en, zone_users):
+    zone = zone_users.zone
+    x = x_channel(zone)
+    en.force_login(zone_users.officer)
+    text = "Contrôle radar à Quévy ce jeudi. " * 9 + "https://www.police.be/5344 #radar"
+    en.post(url("post_create", zone), form_data(zone, **{f"text_{x.pk}": text}))
+    page = en.get(url("post_edit", zone, Post.objects.get().pk)).content.decode()
+    assert '<mark class="x-overflow"' in page
+    proposal = page.split("data-x-proposal-text>")[1].split("</p>")[0]
+    assert proposal.endswith("https://www.police.be/5344 #radar")
+    assert "Use this version for X" in page
+
+
+# --- The proposal while typing ------------------------------------------------------------------------------------
+
+
+def test_the_proposal_while_typing(client, zone_users):
+    zone = zone_users.zone
+    client.force_login(zone_users.officer)
+    address = url("x_fit", zone)
+    long = "Contrôle radar à Quévy ce jeudi. " * 10 + "#radar"
+    answer = client.post(address, {"text": long}).json()
+    assert answer["proposal"].endswith("#radar") and answer["count"] <= 280
+    assert client.post(address, {"text": "Contrôle radar."}).json() == {"proposal": None, "count": None}
+    both = client.post(address, {"part": ["Contrôle radar à Quévy. " * 8, "Snelheidscontrole in Quévy. " * 8]}).json()
+    assert "\n\nSnelheidscontrole in Quévy." in both["proposal"]
+    assert client.post(address, {"text": "a" * 100_000}).json()["proposal"] is None
+    assert client.get(address).status_code == 405
+    client.force_login(zone_users.director)
+    assert client.post(address, {"text": long}).status_code == 403
+
+
+def test_post_edit_query_count_does_not_grow_with_the_item_s_photos(client, zone_users, django_assert_max_num_queries):
+    zone = zone_users.zone
+    post = taken_up(zone_users, photos=1)
+    client.force_login(zone_users.officer)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(url("post_edit", zone, post.pk)).status_code == 200
+    for n in range(5):
+        ItemAttachment.objects.create(item=post.item, file=f"items/{n}.jpg")
+    photo = post.item.attachments.first()
+    for variant in post.variants.all():
+        VariantMedia.objects.create(variant=variant, image="posts/p.jpg", alt_text="A", sha256="0" * 64, source=photo)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url("post_edit", zone, post.pk)).status_code == 200
+
+
+def test_a_bilingual_post_is_submitted_only_with_both_languages(en, zone_users):
+    zone = zone_users.zone
+    zone.languages = "fr+nl"
+    zone.save()
+    x, fb = x_channel(zone), fb_channel(zone)  # both left in French
+    en.force_login(zone_users.officer)
+    data = form_data(zone, main_fr="Contrôle radar.", main_nl="", channels=[x.pk, fb.pk], then="submit")
+    data |= {f"follows_{x.pk}": "1", f"follows_{fb.pk}": "1", f"text_{x.pk}": "", f"text_{fb.pk}": ""}
+    page = en.post(url("post_create", zone), data).content.decode()
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    assert (
+        '<a href="#id_main_nl" class="alert-link">Write the main text in Dutch: this zone publishes every post in '
+        "French and Dutch.</a>" in summary
+    )
+    assert (
+        '<a href="#id_channels_0" class="alert-link">Tick a channel that publishes in Dutch, or in both languages: '
+        "none of the ticked ones does.</a>" in summary
+    )
+    assert not Post.objects.exists()
+    fb.language = "fr+nl"
+    fb.save()
+    response = en.post(url("post_create", zone), data | {"main_nl": "Snelheidscontrole."})
+    assert response.status_code == 302
+    assert Post.objects.get().status == Post.Status.IN_REVIEW

@@ -108,7 +108,9 @@ def anonymous_is_sent_to_login(client, target: str, method: str = "get") -> None
 def test_the_publications_block_checks_who_asks(client, zone_users, role, expected):
     post = approved_post(zone_users)
     client.force_login(getattr(zone_users, role))
-    assert client.get(url("post_publications", zone_users.zone, post.pk)).status_code == expected
+    assert (
+        client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").status_code == expected
+    )
 
 
 def test_the_unit_head_of_the_origin_item_follows_the_publications_without_actions(en, zone_users):
@@ -116,7 +118,7 @@ def test_the_unit_head_of_the_origin_item_follows_the_publications_without_actio
     post = approved_post(zone_users, item=item)
     set_status(post, Status.UNKNOWN)
     en.force_login(zone_users.unit_head)
-    page = en.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+    page = en.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
     assert "Unknown: check the account" in page
     assert "publication_confirm_published" not in page
     assert url("publication_send_again", zone_users.zone, post.pk, x_publication(post).pk) not in page
@@ -138,7 +140,7 @@ def test_the_block_polls_while_publications_are_on_their_way(client, zone_users,
     set_status(post, status)
     client.force_login(zone_users.officer)
     for page_url in (url("post_publications", zone_users.zone, post.pk), url("post_detail", zone_users.zone, post.pk)):
-        page = client.get(page_url).content.decode()
+        page = client.get(page_url, HTTP_HX_REQUEST="true").content.decode()
         assert 'hx-trigger="every 5s"' in page
         assert f'hx-get="{url("post_publications", zone_users.zone, post.pk)}"' in page
 
@@ -148,7 +150,7 @@ def test_the_block_stops_polling_once_everything_is_settled(client, zone_users, 
     post = approved_post(zone_users)
     set_status(post, status)
     client.force_login(zone_users.officer)
-    page = client.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+    page = client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
     assert 'id="publications"' in page
     assert "hx-trigger" not in page and "hx-get" not in page
 
@@ -158,7 +160,10 @@ def test_one_settled_and_one_on_its_way_still_polls(client, zone_users):
     set_status(post, Status.PUBLISHED)
     Publication.objects.filter(pk=x_publication(post).pk).update(status=Status.RETRYING)
     client.force_login(zone_users.officer)
-    assert 'hx-trigger="every 5s"' in client.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+    assert (
+        'hx-trigger="every 5s"'
+        in client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
+    )
 
 
 def test_the_block_shows_status_time_attempts_link_and_error(en, zone_users):
@@ -174,7 +179,7 @@ def test_the_block_shows_status_time_attempts_link_and_error(en, zone_users):
         status=Status.RETRYING, attempts=2, last_error="<script>alert(1)</script> limite atteinte"
     )
     en.force_login(zone_users.director)
-    page = en.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+    page = en.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
     assert 'href="https://x.com/zp/status/99"' in page
     assert "next attempt on" in page
     assert "<td>2</td>" in page
@@ -186,7 +191,7 @@ def test_only_web_addresses_become_links(en, zone_users):
     post = approved_post(zone_users)
     set_status(post, Status.QUEUED, external_url="javascript:alert(1)")
     en.force_login(zone_users.officer)
-    page = en.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+    page = en.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
     assert "javascript:alert(1)" not in page
 
 
@@ -786,7 +791,7 @@ def test_credentials_never_appear_on_any_page(client, zone_users):
     for role in ("officer", "director", "admin"):
         client.force_login(getattr(zone_users, role))
         for page_url in pages:
-            page = client.get(page_url).content.decode()
+            page = client.get(page_url, HTTP_HX_REQUEST="true").content.decode()  # the block as htmx polls it
             assert SECRET not in page, (role, page_url)
             for token in [*encrypted, *raw_tokens]:
                 assert token[:40] not in page
@@ -845,7 +850,7 @@ def test_typing_in_the_decision_forms_survives_the_polling(client, zone_users):
     set_status(post, Status.UNKNOWN)
     Publication.objects.exclude(pk=x_publication(post).pk).filter(post=post).update(status=Status.RETRYING)
     client.force_login(zone_users.officer)
-    page = client.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+    page = client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 5s"' in page
     pk = x_publication(post).pk
     for name in ("url", "checked"):
@@ -925,10 +930,10 @@ def test_the_publications_block_query_count_does_not_grow(client, zone_users, dj
 
     add_publications(2)
     with django_assert_max_num_queries(10) as few:
-        assert client.get(url("post_publications", zone_users.zone, post.pk)).status_code == 200
+        assert client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").status_code == 200
     add_publications(40)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        page = client.get(url("post_publications", zone_users.zone, post.pk)).content.decode()
+        page = client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
     assert "E39" in page
 
 
@@ -945,3 +950,52 @@ def test_the_dashboard_alerts_query_count_does_not_grow(client, zone_users, djan
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url("zone_dashboard", zone_users.zone)).content.decode()
     assert "Retard" in page.split('id="late-publications"')[1]
+
+
+# --- The fragment opened directly; the post page's time once out (issue 12) -------------------------------------
+
+
+def test_the_block_opened_in_the_browser_leads_to_the_post_pages_block(client, zone_users):
+    post = approved_post(zone_users)
+    client.force_login(zone_users.officer)
+    response = client.get(url("post_publications", zone_users.zone, post.pk))
+    assert response.status_code == 302
+    assert response["Location"] == url("post_detail", zone_users.zone, post.pk) + "#publications"
+    assert "HX-Request" in response["Vary"]
+    polled = client.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and "HX-Request" in polled["Vary"]
+
+
+def test_the_polling_updates_the_posts_state_and_time(en, zone_users):
+    post = approved_post(zone_users, planned_at=timezone.now() + timedelta(days=8))
+    en.force_login(zone_users.officer)
+    publishing.post_publish_now(actor=zone_users.officer, post=post)
+    page = en.get(url("post_publications", zone_users.zone, post.pk), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="post-going-out" hx-swap-oob="true"' in page
+    assert "being sent now" in page
+    assert 'id="post-status" hx-swap-oob="true"' in page
+
+
+def test_the_post_page_says_when_a_post_published_now_went_out(en, zone_users):
+    planned = timezone.now() + timedelta(days=8)
+    post = approved_post(zone_users, planned_at=planned)
+    went_out = timezone.now() - timedelta(minutes=5)
+    set_status(post, Status.PUBLISHED, published_at=went_out)
+    Publication.objects.filter(pk=x_publication(post).pk).update(published_at=went_out + timedelta(minutes=1))
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
+    en.force_login(zone_users.officer)
+    page = en.get(url("post_detail", zone_users.zone, post.pk)).content.decode()
+    facts = page.split('id="post-going-out"')[1].split("</dl>")[0]
+    local = timezone.localtime(went_out, zone_users.zone.tzinfo)
+    assert "Published" in facts and local.strftime("%H:%M") in facts.split("Planned for")[0]
+    assert timezone.localtime(planned, zone_users.zone.tzinfo).strftime("%H:%M") in facts.split("Planned for")[1]
+    assert "status-post-published" in page
+
+
+def test_every_status_has_its_colour_class(en, zone_users):
+    post = approved_post(zone_users)
+    set_status(post, Status.UNKNOWN)
+    en.force_login(zone_users.officer)
+    page = en.get(url("post_detail", zone_users.zone, post.pk)).content.decode()
+    assert "status-badge status-post-approved" in page
+    assert "status-badge status-publication-unknown" in page

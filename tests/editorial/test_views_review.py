@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image
 
 from accounts.models import Membership, Role
@@ -276,7 +277,12 @@ def test_one_value_unticked_is_refused_and_ticks_are_kept(client, zone_users):
     response = client.post(review_url(post), approve_data(client, post, skip_value=dynamisme), **EN)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Confirm every value before approving (missing: Dynamisme)." in page
+    # At the line, and named in the summary at the top of the decision, which links to it.
+    message = "Confirm “Dynamisme”, or send the post back."
+    assert page.count(message) == 2
+    assert f'<a href="#id_value_{dynamisme.pk}" class="alert-link" data-review-error-link>{message}</a>' in page
+    assert f'id="id_value_{dynamisme.pk}_error">{message}' in page
+    assert "Confirm “Proximité”" not in page
     assert re.search(rf'name="value_{proximite.pk}"[^>]*checked', page)
     assert not re.search(rf'name="value_{dynamisme.pk}"[^>]*checked', page)
     assert re.search(r'name="confidentiality_confirmed"[^>]*checked', page)
@@ -290,7 +296,10 @@ def test_confidentiality_unticked_is_refused(client, zone_users):
     post = submitted_post(zone_users)
     client.force_login(zone_users.director)
     response = client.post(review_url(post), approve_data(client, post, confidentiality=False), **EN)
-    assert "Confirm that the confidentiality rules are respected." in response.content.decode()
+    page = response.content.decode()
+    message = "Confirm that the confidentiality rules are respected."
+    assert f'<a href="#id_confidentiality_confirmed" class="alert-link" data-review-error-link>{message}</a>' in page
+    assert f'id="id_confidentiality_confirmed_error">{message}' in page
     post.refresh_from_db()
     assert post.status == Post.Status.IN_REVIEW
 
@@ -307,7 +316,11 @@ def test_national_number_is_found_and_needs_an_override_reason(client, zone_user
     assert 'name="override_reason"' in page
 
     response = client.post(review_url(post), approve_data(client, post), **EN)
-    assert "The confidentiality scan found something" in response.content.decode()
+    message = "Say why the post may be published despite the findings, or send it back to correct the text."
+    assert '<a href="#id_override_reason" class="alert-link" data-review-error-link>' + message in (
+        response.content.decode()
+    )
+    assert 'id="id_override_reason_error">' + message in response.content.decode()
     post.refresh_from_db()
     assert post.status == Post.Status.IN_REVIEW
 
@@ -645,3 +658,160 @@ def test_post_sent_back_to_draft_while_reading_is_refused_with_a_message(client,
     post.refresh_from_db()
     assert post.status == Post.Status.DRAFT
     assert not Review.objects.exists()
+
+
+# --- Bilingual zones and the page's layout (issue 12) -----------------------------------------------------------
+
+NL = {"HTTP_ACCEPT_LANGUAGE": "nl"}
+
+
+@pytest.fixture
+def bilingual_post(zone_users) -> Post:
+    """The zone made bilingual: X in French and in Dutch, a Facebook page posting both; a post in review on all."""
+    zone = zone_users.zone
+    zone.languages = "fr+nl"
+    zone.save()
+    Value.objects.filter(zone=zone, name="Proximité").update(name_nl="Nabijheid", question_nl="Dicht bij de burgers?")
+    Value.objects.filter(zone=zone, name="Dynamisme").update(name_nl="Dynamiek", question_nl="Actief en reactief?")
+    Channel.objects.filter(zone=zone, kind="facebook").update(language="fr+nl")
+    Channel.objects.create(zone=zone, kind="x", name="X nl", handle="@zone_nl", language="nl")
+    post = make_post(zone, zone_users.officer, planned_at=timezone.now() + dt.timedelta(days=2))
+    Post.objects.filter(pk=post.pk).update(main_texts={"fr": "Texte", "nl": "Tekst"})
+    services.post_submit(actor=zone_users.officer, post=post)
+    post.refresh_from_db()
+    return post
+
+
+def lines_of(response) -> list[list[str]]:
+    """The page's lines of texts: each channel's language, "-" for a language no channel of the network has."""
+    return [
+        [cell.variant.channel.language if hasattr(cell, "variant") else f"-{cell.language}" for cell in line]
+        for line in response.context["lines"]
+    ]
+
+
+def test_a_bilingual_posts_french_and_dutch_texts_are_side_by_side(client, zone_users, bilingual_post):
+    client.force_login(zone_users.director)
+    response = client.get(review_url(bilingual_post), **EN)
+    # Facebook's one message in both languages on its line, X's two accounts side by side (French first).
+    assert lines_of(response) == [["fr+nl"], ["fr", "nl"]]
+    page = response.content.decode()
+    assert page.count('class="review-line review-pair"') == 1
+    assert "French and Dutch" in page and "Dutch" in page
+
+    # A network with an account in one language only: the other side says so.
+    PostVariant.objects.filter(post=bilingual_post, channel__language="nl").delete()
+    response = client.get(review_url(bilingual_post), **EN)
+    assert lines_of(response) == [["fr+nl"], ["fr", "-nl"]]
+    assert "No text in Dutch on this network." in response.content.decode()
+
+
+def test_a_one_language_zone_has_one_channel_per_line(client, zone_users):
+    post = submitted_post(zone_users)
+    client.force_login(zone_users.director)
+    response = client.get(review_url(post), **EN)
+    assert lines_of(response) == [["fr"], ["fr"]]
+    assert "review-pair" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "shown", "not_shown"),
+    [
+        (NL, ["Nabijheid", "Dicht bij de burgers?", 'lang="nl"'], ["Proche des citoyens ?"]),
+        (EN, ["Proximité", "Proche des citoyens ?", 'lang="fr"'], ["Dicht bij de burgers?"]),
+    ],
+)
+def test_the_checklist_is_in_the_directors_language(client, zone_users, bilingual_post, headers, shown, not_shown):
+    client.force_login(zone_users.director)
+    page = client.get(review_url(bilingual_post), **headers).content.decode()
+    decision = page[page.index('id="decision"') :]
+    for text in shown:
+        assert text in decision
+    for text in not_shown:
+        assert text not in decision
+
+
+def test_a_dutch_reading_director_approves_and_the_review_keeps_the_dutch_text(client, zone_users, bilingual_post):
+    client.force_login(zone_users.director)
+    data = approve_data(client, bilingual_post)
+    assert client.post(review_url(bilingual_post), data, **NL).status_code == 302
+    checks = list(Review.objects.get(post=bilingual_post).value_checks.order_by("pk"))
+    assert [(c.value_name, c.value_question, c.language) for c in checks] == [
+        ("Nabijheid", "Dicht bij de burgers?", "nl"),
+        ("Dynamiek", "Actief en reactief?", "nl"),
+    ]
+    # Shown as answered on the page, whatever the reader's language and whatever the value says now.
+    Value.objects.filter(zone=zone_users.zone).update(name_nl="Anders", question_nl="Anders?")
+    history = client.get(review_url(bilingual_post), **EN).content.decode()
+    history = history[history.index('id="history"') :]
+    assert '<span lang="nl" title="Dicht bij de burgers?">Nabijheid</span>: confirmed' in history
+    assert "Anders" not in history
+
+
+def test_a_dutch_reading_director_of_a_french_zone_answers_the_french_values(client, zone_users):
+    post = submitted_post(zone_users)
+    client.force_login(zone_users.director)
+    assert client.post(review_url(post), approve_data(client, post), **NL).status_code == 302
+    checks = Review.objects.get(post=post).value_checks.order_by("pk")
+    assert [(c.value_name, c.language) for c in checks] == [("Proximité", "fr"), ("Dynamisme", "fr")]
+
+
+def test_every_missing_line_is_at_its_field_and_linked_from_the_summary(client, zone_users):
+    post = make_post(zone_users.zone, zone_users.officer, planned_at=timezone.now() + dt.timedelta(days=2))
+    PostVariant.objects.filter(post=post, channel__kind="x").update(text=f"Le conducteur {NATIONAL_NUMBER}")
+    services.post_submit(actor=zone_users.officer, post=post)
+    proximite, dynamisme = values_of(zone_users.zone)
+    client.force_login(zone_users.director)
+    data = approve_data(client, post, skip_value=dynamisme, confidentiality=False)
+    page = client.post(review_url(post), data, **EN).content.decode()
+    summary = page[page.index('id="error-summary"') : page.index("</ul>", page.index('id="error-summary"'))]
+    # In the order of the page, each linking to its line: nothing refused is left out, nothing said twice.
+    links = re.findall(r'<a href="#([\w-]+)" class="alert-link" data-review-error-link>', summary)
+    assert links == [f"id_value_{dynamisme.pk}", "id_confidentiality_confirmed", "id_override_reason"]
+    assert "<li>" not in summary.replace("<li><a", "")  # no line without its link
+    for field in links:
+        assert f'id="{field}_error"' in page
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page) or f'aria-describedby="{field}_help' in page
+    assert f'id="id_value_{proximite.pk}_error"' not in page
+    assert page.count('class="review-check review-check-error"') == 2
+    assert "Confirm every value before approving" not in page
+    # The ticks and notes given are kept.
+    assert re.search(rf'name="value_{proximite.pk}"[^>]*checked', page)
+    assert "Note on Dynamisme" in page
+
+
+def test_a_send_back_without_comment_is_named_in_the_summary(client, zone_users):
+    post = submitted_post(zone_users)
+    client.force_login(zone_users.director)
+    page = client.post(changes_url(post), {"comment": ""}, **EN).content.decode()
+    assert '<a href="#id_comment" class="alert-link" data-review-error-link>' in page
+    assert re.search(r'<details class="desk-confirm review-send-back" open>', page)
+    assert 'id="id_comment_error"' in page
+
+
+def test_the_page_puts_the_decision_beside_the_texts(client, zone_users):
+    """The order of the page is the phone's (texts, findings, checklist, decision, earlier reviews); the CSS grid
+    places the decision beside the texts on a wide screen (tests/e2e/test_review_page.py looks at it)."""
+    post = submitted_post(zone_users)
+    client.force_login(zone_users.director)
+    page = client.get(review_url(post), **EN).content.decode()
+    order = [
+        page.index("review-texts"),
+        page.index('class="preview'),
+        page.index("The confidentiality scan found nothing"),
+        page.index('id="decision"'),
+        page.index("data-review-check"),
+        page.index("data-review-approve"),
+        page.index('name="comment"'),
+        page.index('id="history"'),
+    ]
+    assert order == sorted(order)
+    assert 'form="approve-form"' in page and 'id="approve-form"' in page
+
+
+def test_the_queue_names_each_channel_with_its_network_and_language(client, zone_users, bilingual_post):
+    client.force_login(zone_users.director)
+    page = client.get(queue_url(zone_users.zone), **EN).content.decode()
+    for variant in bilingual_post.variants.select_related("channel"):
+        assert escape(variant.channel.label) in page
+    assert "· Dutch" in page and "· French and Dutch" in page

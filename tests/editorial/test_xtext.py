@@ -394,3 +394,129 @@ def test_javascript_wires_textareas_and_their_counters() -> None:
         ["280 / 280", False],
         ["23 / 280", False],  # content swapped in by htmx is counted at once
     ]
+
+
+# --- Over the limit: the overflow and a proposal that fits (issue 12) -------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from editorial.xtext import fit_proposal, split_at_limit  # noqa: E402
+
+ROAD_WORKS = (
+    "Travaux rue de la Station à Quévy-le-Grand du lundi au vendredi, de 7 h à 17 h. La circulation y sera alternée "
+    "par des feux. Les camions sont déviés par la N6. Prévoyez un peu plus de temps pour vos trajets et respectez la "
+    "signalisation. Merci de votre patience ! Plan : https://www.quevy.be/travaux-rue-de-la-station "
+    "https://www.mons.be/deviations #travaux #Quevy"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "fits", "overflow"),
+    [
+        ("Radar rue Haute", "Radar rue Haute", ""),
+        ("a" * 280, "a" * 280, ""),
+        ("a" * 281, "a" * 280, "a"),
+        ("a" * 279 + "é" + "bc", "a" * 279 + "é", "bc"),
+        # A link that does not fit whole starts the overflow (it weighs 23 however long it is).
+        ("a" * 260 + " https://www.police.be/5344", "a" * 260 + " ", "https://www.police.be/5344"),
+        # An emoji outside the BMP is two UTF-16 units but one character here: the cut falls between characters.
+        ("a" * 279 + "🚓" + "b", "a" * 279, "🚓b"),
+        ("漢" * 141, "漢" * 140, "漢"),
+    ],
+    ids=["short", "exactly-280", "281", "accent", "link", "emoji", "cjk"],
+)
+def test_split_at_limit(text: str, fits: str, overflow: str) -> None:
+    assert split_at_limit(text) == (fits, overflow)
+    if overflow:
+        assert parse_tweet(fits).weighted_length <= MAX_WEIGHTED_LENGTH
+        assert parse_tweet(fits + overflow[0]).weighted_length > MAX_WEIGHTED_LENGTH or overflow.startswith("http")
+
+
+SPLIT_HARNESS = r"""
+const fs = require("fs"), vm = require("vm");
+const context = { window: {} };
+vm.runInContext(fs.readFileSync(process.argv[1], "utf8"), vm.createContext(context));
+const texts = JSON.parse(fs.readFileSync(0, "utf8"));
+// static/js/drafting.js cuts the textarea's value at validRangeEnd + 1 (UTF-16 units).
+process.stdout.write(JSON.stringify(texts.map((text) => {
+  const count = context.window.DeskX.parseTweet(text);
+  const cut = count.validRangeEnd + 1;
+  return count.weightedLength > 280 ? [text.slice(0, cut), text.slice(cut)] : [text, ""];
+})));
+"""
+
+
+def test_the_page_highlights_the_overflow_where_the_server_cuts() -> None:
+    if NODE is None:
+        pytest.skip("needs Node to run static/js/xcount.js")
+    texts = [ROAD_WORKS, "a" * 281, "a" * 279 + "🚓b", "🚓" * 200, "e\u0301" * 300, "a" * 260 + " police.be/x y"]
+    texts += [text for text in RANDOM_TEXTS if parse_tweet(text).weighted_length > MAX_WEIGHTED_LENGTH][:100]
+    browser = json.loads(_run_node(SPLIT_HARNESS, json.dumps(texts)))
+    assert [tuple(pair) for pair in browser] == [split_at_limit(text) for text in texts]
+
+
+def test_a_text_that_fits_needs_no_proposal() -> None:
+    assert fit_proposal("Contrôle radar à Quévy ce jeudi. #radar") is None
+    assert fit_proposal("a" * 280) is None
+    assert fit_proposal("") is None
+    assert fit_proposal(["Contrôle radar.", "Snelheidscontrole."]) is None
+
+
+def test_the_proposal_keeps_the_first_sentences_the_first_link_and_the_hashtags() -> None:
+    proposal = fit_proposal(ROAD_WORKS)
+    assert parse_tweet(proposal).is_valid
+    assert proposal.startswith("Travaux rue de la Station à Quévy-le-Grand du lundi au vendredi, de 7 h à 17 h. La ")
+    assert proposal.endswith(" https://www.quevy.be/travaux-rue-de-la-station #travaux #Quevy")
+    assert "mons.be" not in proposal  # the first link only
+    assert "Merci de votre patience" not in proposal  # sentences in order, none skipped to fill the room
+
+
+def test_the_proposal_does_not_repeat_a_hashtag_of_the_sentences_it_keeps() -> None:
+    text = "Contrôle radar à #Mons ce jeudi matin. " + "Levez le pied, pour vous et les autres. " * 8 + "#radar #Mons"
+    proposal = fit_proposal(text)
+    assert proposal.startswith("Contrôle radar à #Mons ce jeudi matin.")
+    assert proposal.count("#Mons") == 1
+    assert proposal.endswith("#radar")
+
+
+def test_a_bilingual_proposal_keeps_both_languages() -> None:
+    french = "Travaux avenue Louise à Ixelles. Une seule bande ouverte vers le centre. " * 3
+    dutch = "Werken op de Louizalaan in Elsene. Slechts één rijstrook open richting centrum. " * 3
+    proposal = fit_proposal([french + "#travaux", dutch + "#werken"])
+    assert parse_tweet(proposal).is_valid
+    first, second = proposal.split("\n\n")
+    assert first.startswith("Travaux avenue Louise à Ixelles.")
+    assert second.startswith("Werken op de Louizalaan in Elsene.")
+    assert proposal.endswith("#travaux #werken")
+
+
+def test_a_first_sentence_too_long_is_cut_after_a_word() -> None:
+    proposal = fit_proposal("mot " * 100 + "#radar")
+    assert proposal.endswith("mot… #radar")
+    assert parse_tweet(proposal).is_valid
+    one_word = fit_proposal("a" * 400)
+    assert one_word.endswith("…") and parse_tweet(one_word).weighted_length == MAX_WEIGHTED_LENGTH
+
+
+def test_characters_x_refuses_are_dropped() -> None:
+    proposal = fit_proposal("Contrôle\ufeff radar. " * 30)
+    assert "\ufeff" not in proposal and parse_tweet(proposal).is_valid
+
+
+_PROPOSAL_PIECES = st.sampled_from([*"ab é.!?#@\n漢🚓\ufeff", "http://x.be ", "#tag ", "Radar. ", "www.police.be/5344"])
+_PARTS = st.lists(st.lists(_PROPOSAL_PIECES, max_size=150).map("".join), min_size=1, max_size=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_PARTS)
+def test_any_proposal_fits_and_is_valid(parts: list[str]) -> None:
+    proposal = fit_proposal(parts)
+    if proposal is None:
+        whole = parse_tweet("\n\n".join(p.strip() for p in parts if p.strip()))
+        # Nothing to propose: it fits as it is, or nothing is left once the characters X refuses are dropped.
+        left = "".join(parts).replace("\ufeff", "").strip()
+        assert whole.is_valid or not left
+    else:
+        count = parse_tweet(proposal)
+        assert count.is_valid and count.weighted_length <= MAX_WEIGHTED_LENGTH

@@ -129,6 +129,7 @@ FORMS: dict[str, Spec] = {
     "accounts:mfa_setup": Spec("officer", "accounts:mfa_setup"),
     "accounts:recovery_codes_regenerate": Spec("officer", "accounts:security"),
     "accounts:mfa_disable": Spec("unit_head", "accounts:security", state="authenticator"),
+    "accounts:emails": Spec("officer", "accounts:emails"),
     "set_language": Spec("officer", "editorial:zone_dashboard"),
     # The set-up (Django admin), as the zone's administrator. Credentials are write-only: never shown again.
     "admin:editorial_channel_add": Spec(

@@ -9,7 +9,7 @@ from editorial.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo zone Mons-Quévy with one user per role (idempotent)."
+    help = "Create the demo zone Mons-Quévy with one user per role, and a bilingual demo zone (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -35,6 +35,11 @@ class Command(BaseCommand):
             role_text = f"{role} ({unit})" if unit else role
             password = DEMO_PASSWORD if is_new else f"{DEMO_PASSWORD} (unless changed since)"
             self.stdout.write(f"  {username:<12} {role_text:<40} password: {password}")
+        if report.bilingual_zone is not None:
+            self.stdout.write(
+                f"  officier, directeur and admin also work in the bilingual zone “{report.bilingual_zone.name}”\n"
+                "  (French and Dutch): choose Nederlands at the bottom of any page to review in Dutch."
+            )
         self.stdout.write("")
         self.stdout.write(
             "Officers, directors and administrators also type the code of their authenticator app. For the demo\n"

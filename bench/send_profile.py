@@ -3,7 +3,7 @@ tests/fakes/social.py, with the real X publisher (tweepy) and PostgreSQL.
 
     .venv/bin/python -m bench.send_profile               # queries per task and wall time per task
     .venv/bin/python -m bench.send_profile --profile 30  # and the cProfile top 30 (cumulative)
-    .venv/bin/python -m bench.send_profile --task        # through Celery's tracer, as a worker's pool process
+    .venv/bin/python -m bench.send_profile --task        # through Celery's tracer, as a worker's pool thread
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/desk_profile, recreated on each
 run). The fake answers at once unless ``--delay`` says otherwise, so what is measured is the task's own cost:
@@ -38,8 +38,9 @@ def main() -> None:
     parser.add_argument(
         "--task",
         action="store_true",
-        help="run the publish task through Celery's tracer, as a pool process does (its signals, hence the "
-        "connection checks of zonepolice/celery.py, included; receiving and acknowledging the message are not)",
+        help="run the publish task through Celery's tracer, as a thread of the worker's pool does (its signals, "
+        "hence the connection checks of zonepolice/celery.py, included; receiving and acknowledging the message "
+        "are not)",
     )
     args = parser.parse_args()
 
@@ -63,8 +64,7 @@ def main() -> None:
     if not args.debug:
         bench.production_env()
 
-    bench.DATABASE_URL = database_url
-    bench.recreate_database()
+    bench.recreate_database(database_url)
     import django
 
     django.setup()
@@ -120,8 +120,8 @@ def main() -> None:
         status = send(publication_id=publication_id)
         if profiler:
             profiler.disable()
-        # The task runs in this thread: its CPU time is what a worker's pool process spends on it. The process's
-        # also counts the fake, which answers from threads of this process.
+        # The task runs in this thread: its CPU time is what a thread of the worker's pool spends on it. The
+        # process's also counts the fake, which answers from threads of this process.
         task_cpu.append(time.thread_time() - c0)
         process_cpu.append(time.process_time() - p0)
         times.append(time.perf_counter() - t0)

@@ -34,6 +34,27 @@ As a process, for benchmarks and the Celery integration test (``--delay`` delays
 and from another process, ``FakeSocialClient("http://127.0.0.1:8765")`` has the same ``received``, ``script``
 and ``reset``, over ``GET /_fake/requests[?route=...]``, ``POST /_fake/script`` (``{"route": ..., "answers":
 [{"status": ..., "headers": ..., "body": ..., "delay": ..., "mode": ...}]}``) and ``POST /_fake/reset``.
+
+**Seeded faults** (the fault campaign, ``bench/faults.py``): ``Faults(seed=..., rate_limit=0.1, error_before=0.05,
+error_after=0.02, hang=0.02)`` makes that share of *create requests* (``tweets``, ``feed``, and ``photos`` unless
+``published=false``: the requests that make a post) answer with a fault instead of the normal answer:
+
+- ``rate_limit``: nothing created; X answers 429 with ``x-rate-limit-reset`` a few tens of seconds ahead (epoch
+  seconds), Graph a rate-limit code (4, 17, 32, 613) in a 400 or 403 with ``x-business-use-case-usage`` saying when
+  access comes back (``estimated_time_to_regain_access``, minutes);
+- ``error_before``: nothing created, then a 5xx (X's problem body; Graph's code 1 or 2);
+- ``error_after``: the post is created, then a 5xx all the same;
+- ``hang``: the post is created, then no answer for ``hang_seconds`` (longer than the client's read timeout), then
+  the connection is closed.
+
+Which fault a request meets depends only on the seed, the post's text and how many create requests with that text
+came before (``Faults.draw``): the same texts meet the same faults on every run, whatever order requests arrive in.
+A canned answer (``script``) still wins over a fault. Every create request is recorded with the fault it met and
+whether the fake *created* a post for it (``Received.fault``, ``Received.created``); ``creates()`` lists every create
+request without its body (``CreateRequest``: text, fault, created, times), ``in_flight()`` those not answered yet
+(with the client's address: ``peer``). From another process:
+``FakeSocialClient.set_faults(Faults(...))`` (``POST /_fake/faults``), ``creates()`` (``GET /_fake/creates``),
+``in_flight()`` (``GET /_fake/creates?in_flight=1``); on the command line, ``--faults '{"seed": 7, ...}'``.
 """
 
 from __future__ import annotations
@@ -46,6 +67,7 @@ import functools
 import ipaddress
 import itertools
 import json
+import random
 import re
 import socket
 import ssl
@@ -66,6 +88,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 ROUTES = ("tweets", "media_upload", "media_metadata", "users_me", "feed", "photos", "page")
+# The routes whose requests make a post (``photos`` only when published, see ``is_create``).
+CREATE_ROUTES = ("tweets", "feed", "photos")
+FAULT_KINDS = ("rate_limit", "error_before", "error_after", "hang")
 _GRAPH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<page>[^/]+)(?:/(?P<edge>feed|photos))?/?$")
 
 
@@ -100,9 +125,35 @@ class Received:
     answer: Any = None
     # The client's (address, port): requests that came on one kept-alive connection share it.
     peer: tuple[str, int] | None = None
+    # Create requests under ``Faults``: the fault met ("" for none) and whether a post was created for it.
+    fault: str = ""
+    created: bool = False
+    # time.time() when the fake was done with it (answered, hung up or closed); None while in flight.
+    finished_at: float | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    @functools.cached_property
+    def is_create(self) -> bool:
+        """A request that makes a post: ``POST /2/tweets``, ``/{page}/feed``, or ``/{page}/photos`` published."""
+        if self.route not in CREATE_ROUTES:
+            return False
+        return self.route != "photos" or self.param("published") != "false"
+
+    @functools.cached_property
+    def text(self) -> str | None:
+        """The post's text of a create request: X's ``text``, Graph's ``message`` (feed) or ``caption`` (photo)."""
+        try:
+            if self.route == "tweets":
+                return self.json().get("text")
+            if self.route == "feed":
+                return self.param("message")
+            if self.route == "photos":
+                return self.param("caption")
+        except (ValueError, AttributeError):
+            return None
+        return None
 
     def form(self) -> dict[str, str]:
         """Text fields of a urlencoded or multipart body."""
@@ -153,12 +204,94 @@ class Received:
         return cls(**{**data, "body": base64.b64decode(data["body"]), "peer": peer})
 
 
+@dataclass
+class CreateRequest:
+    """One create request as ``creates()`` lists it: the post's text, the fault it met, whether a post was made."""
+
+    text: str | None
+    route: str
+    at: float
+    fault: str
+    created: bool
+    status: int | None
+    finished_at: float | None
+    peer: tuple[str, int] | None
+
+    @classmethod
+    def of(cls, received: Received) -> CreateRequest:
+        return cls(
+            text=received.text,
+            route=received.route,
+            at=received.at,
+            fault=received.fault,
+            created=received.created,
+            status=received.status,
+            finished_at=received.finished_at,
+            peer=received.peer,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CreateRequest:
+        peer = tuple(data["peer"]) if data.get("peer") else None
+        return cls(**{**data, "peer": peer})
+
+
+@dataclass
+class Faults:
+    """The share of create requests that meet each fault (see the module docstring), drawn from ``seed``."""
+
+    seed: int = 0
+    rate_limit: float = 0.0
+    error_before: float = 0.0
+    error_after: float = 0.0
+    hang: float = 0.0
+    # A hung request is answered by nothing for this long, then its connection is closed.
+    hang_seconds: float = 60.0
+    # X: ``x-rate-limit-reset`` between these many seconds ahead; Graph: access back after this many minutes.
+    reset_seconds: tuple[float, float] = (20.0, 40.0)
+    regain_minutes: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.reset_seconds = tuple(self.reset_seconds)  # type: ignore[assignment]  # from JSON: a list
+        if sum(getattr(self, kind) for kind in FAULT_KINDS) > 1:
+            raise ValueError("the fault shares add up to more than 1")
+
+    def draw(self, text: str, earlier: int) -> tuple[str, random.Random]:
+        """The fault ("" for none) of the create request with ``text`` that follows ``earlier`` others with the
+        same text, and a generator for its details: the same on every run for the same seed."""
+        rng = random.Random(f"{self.seed}|{earlier}|{text}")
+        u = rng.random()
+        for kind in FAULT_KINDS:
+            share = getattr(self, kind)
+            if u < share:
+                return kind, rng
+            u -= share
+        return "", rng
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Faults:
+        return cls(**data)
+
+
 class FakeSocial:
     """The server, in a background thread. ``url`` is its address once started."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0, tls: bool = False) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay: float = 0.0,
+        tls: bool = False,
+        faults: Faults | None = None,
+    ) -> None:
         self.delay = delay
         self.tls = tls
+        self.faults = faults
+        # Create requests seen per text: which one of its text a new request is (Faults.draw).
+        self._creates_by_text: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._scripts: dict[str, deque[Answer]] = defaultdict(deque)
@@ -213,11 +346,26 @@ class FakeSocial:
         with self._lock:
             self._scripts[route].extend(answers)
 
+    def set_faults(self, faults: Faults | None) -> None:
+        """Seeded faults for the create requests from now on (None: none). ``reset`` keeps them."""
+        with self._lock:
+            self.faults = faults
+
+    def creates(self) -> list[CreateRequest]:
+        """Every create request in the order received: its text, the fault it met, whether a post was created."""
+        with self._lock:
+            return [CreateRequest.of(r) for r in self._received if r.is_create]
+
+    def in_flight(self) -> list[CreateRequest]:
+        """Create requests received and not answered yet (a hung one stays here until it is let go)."""
+        return [c for c in self.creates() if c.finished_at is None]
+
     def reset(self) -> None:
         """Forget requests and scripts, and let go of hanging requests."""
         with self._lock:
             self._received.clear()
             self._scripts.clear()
+            self._creates_by_text.clear()
             self._release.set()
             self._release = threading.Event()
 
@@ -231,6 +379,13 @@ class FakeSocial:
                 if self._scripts.get(key):
                     answer = self._scripts[key].popleft()
                     break
+            if received.is_create and received.text is not None:
+                earlier = self._creates_by_text[received.text]
+                self._creates_by_text[received.text] += 1
+                if answer is None and self.faults is not None:
+                    received.fault, rng = self.faults.draw(received.text, earlier)
+                    if received.fault:
+                        answer = _fault_answer(self.faults, received, rng)
             return answer, self._release
 
     def _next_id(self) -> str:
@@ -280,6 +435,12 @@ class _Handler(BaseHTTPRequestHandler):
             at=time.time(),
             peer=tuple(self.client_address[:2]),
         )
+        try:
+            self._answer(received)
+        finally:
+            received.finished_at = time.time()
+
+    def _answer(self, received: Received) -> None:
         answer, release = self.fake._record(received)
         answer = answer or Answer()
         if answer.mode == "reset":
@@ -298,9 +459,14 @@ class _Handler(BaseHTTPRequestHandler):
             raw.close()
             self.close_connection = True
             return
+        if received.fault in ("error_after", "hang"):
+            # The post is made as usual; what the client gets is the fault.
+            created, _payload = _normal_answer(self.fake, received)
+            received.created = 200 <= created < 300
         if answer.mode in ("hang", "close"):
             if answer.mode == "hang":
-                release.wait()
+                # A scripted hang lasts until reset; a fault's, for the faults' hang_seconds.
+                release.wait(answer.delay if received.fault == "hang" else None)
             self.close_connection = True
             return
         delay = self.fake.delay if answer.delay is None else answer.delay
@@ -308,6 +474,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
         if answer.status is None and answer.body is None:
             status, payload = _normal_answer(self.fake, received)
+            received.created = received.is_create and 200 <= status < 300
         else:
             status, payload = answer.status or 200, answer.body
         received.status, received.answer = status, payload
@@ -318,6 +485,17 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_fake/requests" and self.command == "GET":
             route = (query.get("route") or [None])[0]
             self._send(200, [r.to_dict() for r in fake.received(route)])
+        elif path == "/_fake/creates" and self.command == "GET":
+            creates = fake.in_flight() if query.get("in_flight") else fake.creates()
+            self._send(200, [asdict(c) for c in creates])
+        elif path == "/_fake/faults" and self.command == "POST":
+            data = json.loads(body or b"null")
+            try:
+                fake.set_faults(Faults.from_dict(data) if data else None)
+            except (ValueError, TypeError) as exc:
+                self._send(400, {"error": str(exc)})
+                return
+            self._send(200, {"ok": True})
         elif path == "/_fake/script" and self.command == "POST":
             data = json.loads(body or b"{}")
             try:
@@ -444,6 +622,62 @@ def graph_error(code: int, message: str = "Fake error", subcode: int | None = No
     return _graph_error(message, kind, code, subcode)
 
 
+def _fault_answer(faults: Faults, received: Received, rng: random.Random) -> Answer:
+    """What a create request that met a fault gets (``error_after`` and ``hang`` make the post first, see
+    ``_Handler._answer``)."""
+    x = received.route == "tweets"
+    if received.fault == "hang":
+        # "hang" with a delay: let go after that long (a scripted hang waits until reset).
+        return Answer(mode="hang", delay=faults.hang_seconds)
+    if received.fault == "rate_limit":
+        if x:
+            reset = int(time.time() + rng.uniform(*faults.reset_seconds))
+            return Answer(
+                status=429,
+                headers={"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+                body={
+                    "title": "Too Many Requests",
+                    "detail": "Too Many Requests",
+                    "type": "about:blank",
+                    "status": 429,
+                },
+            )
+        code = rng.choice((4, 17, 32, 613))
+        usage = {
+            _GRAPH.match(received.path)["page"]: [  # type: ignore[index]
+                {
+                    "type": "pages",
+                    "call_count": 100,
+                    "total_cputime": 100,
+                    "total_time": 100,
+                    "estimated_time_to_regain_access": faults.regain_minutes,
+                }
+            ]
+        }
+        return Answer(
+            status=rng.choice((400, 403)),
+            headers={"x-business-use-case-usage": json.dumps(usage)},
+            body=_graph_error(f"({code}) Application request limit reached", "OAuthException", code),
+        )
+    # error_before, error_after: a server error, whether or not the post was made.
+    if x:
+        status = rng.choice((500, 502, 503))
+        return Answer(
+            status=status,
+            body={
+                "title": "Service Unavailable",
+                "detail": "Service Unavailable",
+                "type": "about:blank",
+                "status": status,
+            },
+        )
+    code = rng.choice((1, 2))
+    message = "An unknown error occurred" if code == 1 else "Service temporarily unavailable"
+    body = _graph_error(message, "OAuthException", code)
+    body["error"]["is_transient"] = True
+    return Answer(status=500, body=body)
+
+
 class FakeSocialClient:
     """The control side of a fake running in another process."""
 
@@ -460,6 +694,15 @@ class FakeSocialClient:
 
     def reset(self) -> None:
         self._call("POST", "/_fake/reset", {})
+
+    def set_faults(self, faults: Faults | None) -> None:
+        self._call("POST", "/_fake/faults", faults.to_dict() if faults else None)
+
+    def creates(self) -> list[CreateRequest]:
+        return [CreateRequest.from_dict(item) for item in self._call("GET", "/_fake/creates")]
+
+    def in_flight(self) -> list[CreateRequest]:
+        return [CreateRequest.from_dict(item) for item in self._call("GET", "/_fake/creates?in_flight=1")]
 
     def wait_until_up(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -568,8 +811,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before every answer")
+    parser.add_argument(
+        "--faults",
+        type=lambda value: Faults.from_dict(json.loads(value)),
+        help='seeded faults of create requests, as JSON: {"seed": 7, "rate_limit": 0.1, "error_before": 0.05, ...}',
+    )
     args = parser.parse_args(argv)
-    fake = FakeSocial(host=args.host, port=args.port, delay=args.delay)
+    fake = FakeSocial(host=args.host, port=args.port, delay=args.delay, faults=args.faults)
     print(f"fake social listening on {fake.url}", flush=True)
     try:
         fake._server.serve_forever()

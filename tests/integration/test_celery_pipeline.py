@@ -1,9 +1,10 @@
 """The pipeline with real processes: PostgreSQL, a Redis broker, Celery worker and beat processes, the real X and
 Facebook publishers (tweepy, facebook-sdk) talking to the fake service. Runs in CI (.ci/run), skips elsewhere.
 
-What is asserted: every approved post reaches the fake exactly once and never before its time; under faults (the
-worker killed with SIGKILL during the create call, the same task delivered twice) the fake receives at most one
-create per publication, and each publication ends published, failed with a reason, or unknown with an alert.
+The worker runs as the Procfile starts it (threads pool). What is asserted: every approved post reaches the fake
+exactly once and never before its time; under faults (the worker killed with SIGKILL during the create call, the
+same task delivered twice) the fake receives at most one create per publication, and each publication ends
+published, failed with a reason, or unknown with an alert.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from django.utils import timezone
 
 from editorial import publishing
 from editorial.models import AuditEvent, Channel, Post, Publication
+from editorial.selectors.publishing import STUCK_MARGIN
 from editorial.tasks import publish
 from tests.factories import make_post, submit_and_approve
 from tests.fakes.social import Answer
 from tests.integration.stack import (
     celery_process,
-    children_of,
     database_url,
     desk_env,
     fake_social_process,
+    procfile_process,
     wait_for,
 )
 
@@ -70,7 +72,7 @@ def test_a_worker_publishes_approved_posts_at_their_time_exactly_once(stack_read
             database_url=database_url(connection.settings_dict), redis_url=redis_url, fake_url=fake.url, var_dir=tmp
         )
         with (
-            celery_process("worker", env, tmp / "worker.log", "--concurrency", "2"),
+            procfile_process("worker", env, tmp / "worker.log"),
             celery_process("beat", env, tmp / "beat.log", "--schedule", str(tmp / "beat-schedule")),
         ):
             start = timezone.now()
@@ -109,7 +111,7 @@ def test_a_worker_killed_during_the_create_call_never_sends_twice(stack_ready, z
         env = desk_env(
             database_url=database_url(connection.settings_dict), redis_url=redis_url, fake_url=fake.url, var_dir=tmp
         )
-        with celery_process("worker", env, tmp / "worker.log", "--concurrency", "1") as worker:
+        with procfile_process("worker", env, tmp / "worker.log") as worker:
             post = approve(zone_users, planned_at=timezone.now() + timedelta(seconds=2), kinds=("x",))
             publication = Publication.objects.get(post=post)
             # No beat in this test: the dispatcher runs here, as beat would.
@@ -120,19 +122,25 @@ def test_a_worker_killed_during_the_create_call_never_sends_twice(stack_ready, z
             )
             publication.refresh_from_db()
             assert publication.status == Publication.Status.SENDING
-            for child in children_of(worker.pid):
-                os.kill(child, signal.SIGKILL)
-            # The worker notices the lost child and, with reject_on_worker_lost, redelivers the message; the same
-            # task is also sent twice more on purpose. Every delivery finds the row already claimed.
+            # The whole worker dies inside the call (an out-of-memory kill): nothing can record an outcome.
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        with procfile_process("worker", env, tmp / "worker-again.log"):
+            # Its process manager starts it again; the same task is delivered twice more (a redelivery, a re-enqueue
+            # after a lost message). Every delivery finds the row already claimed.
             publish.apply_async(args=[publication.pk])
             publish.apply_async(args=[publication.pk])
             time.sleep(5)
             assert len(fake.received("tweets")) == 1
             publication.refresh_from_db()
             assert publication.status == Publication.Status.SENDING
-        # The reaper, once the task time limit has passed, settles it as unknown and alerts.
-        later = timezone.now() + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 31)
-        assert publishing.publications_reap(now=later).unknown == [publication.pk]
+        # No call lasts longer than the send budget: past it (and the margin) the reaper settles it as unknown and
+        # alerts, and not a second before.
+        deadline = (
+            publication.sending_started_at + timedelta(seconds=settings.PUBLISH_SEND_BUDGET_SECONDS) + STUCK_MARGIN
+        )
+        assert publishing.publications_reap(now=deadline - timedelta(seconds=1)).unknown == []
+        assert publishing.publications_reap(now=deadline + timedelta(seconds=1)).unknown == [publication.pk]
         publication.refresh_from_db()
         assert publication.status == Publication.Status.UNKNOWN and publication.last_error
         assert AuditEvent.objects.filter(action="editorial.publication.alert", object_id=str(publication.pk)).exists()
@@ -156,7 +164,7 @@ def test_failures_end_failed_with_a_reason_or_retry_without_sending(stack_ready,
         env = desk_env(
             database_url=database_url(connection.settings_dict), redis_url=redis_url, fake_url=fake.url, var_dir=tmp
         )
-        with celery_process("worker", env, tmp / "worker.log", "--concurrency", "2"):
+        with procfile_process("worker", env, tmp / "worker.log"):
             post = approve(zone_users, planned_at=timezone.now() + timedelta(seconds=2))
             wait_for(
                 lambda: (
@@ -187,13 +195,13 @@ def _other_connections() -> set[int]:
 
 def test_a_worker_keeps_its_database_connections_between_tasks(stack_ready, zone_users, redis_url):
     """A new PostgreSQL connection per publication cost more than the rest of its database work: each pool
-    process keeps its own from one task to the next (within CONN_MAX_AGE)."""
+    thread keeps its own from one task to the next (within CONN_MAX_AGE)."""
     tmp = stack_ready
     with fake_social_process(log=tmp / "fake.log") as fake:
         env = desk_env(
             database_url=database_url(connection.settings_dict), redis_url=redis_url, fake_url=fake.url, var_dir=tmp
         )
-        with celery_process("worker", env, tmp / "worker.log", "--concurrency", "2"):
+        with procfile_process("worker", env, tmp / "worker.log"):
 
             def publish_batch(count: int, expected: int) -> None:
                 for _ in range(count):
@@ -213,4 +221,5 @@ def test_a_worker_keeps_its_database_connections_between_tasks(stack_ready, zone
             after = _other_connections()
         assert len(fake.received("tweets")) == 6
     assert kept, "no worker connection survived its task"
-    assert kept <= after and len(after) <= 2  # the same server processes, at most one per pool process
+    # The same server processes, at most one per pool thread (the Procfile's concurrency, 8).
+    assert kept <= after and len(after) <= 8

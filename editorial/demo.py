@@ -367,7 +367,8 @@ def _seed_bilingual_post(zone: Zone) -> list[str]:
 CATEGORY_CHANNELS = {"Bouchons": [Channel.Kind.X]}
 
 # An item of the traffic unit with a photo and a link, waiting in the officer's inbox: taking it up opens a draft with
-# both channels ticked and the photo offered. title, facts, category, locality, links, confidentiality notes
+# both channels ticked and the photo offered; its confidentiality notes name a person and a plate, which the drafting
+# page flags as soon as a text names them. title, facts, category, locality, links, confidentiality notes
 DEMO_ITEMS = [
     (
         "Travaux rue de la Station à Quévy",
@@ -376,7 +377,9 @@ DEMO_ITEMS = [
         "Travaux",
         "Quévy-le-Grand",
         "https://www.quevy.be/travaux-rue-de-la-station",
-        "Ne pas citer l'entreprise (marché contesté). Pas de nom de riverain.",
+        # Made up, like every name and number of the demo: a name and a plate for the live check to find.
+        "Ne pas citer l'entreprise (marché contesté). Pas de nom de riverain : ni Mme Josiane Fictif, qui s'est "
+        "plainte du bruit, ni la plaque de sa camionnette, 1-XYZ-987, garée devant le chantier.",
     ),
 ]
 

@@ -105,6 +105,43 @@ class Membership(models.Model):
             raise ValidationError({"unit": _("This unit belongs to another zone.")})
 
 
+class Grant(models.Model):
+    """A right delegated to a unit head (issue 13, point 3): publish on these channels, for these categories, from
+    approved templates only, or also free posts (which still need the director's review) and urgent posts. Read in
+    ``accounts.permissions`` like every other right; revoked, never deleted (the record of who could publish)."""
+
+    class Scope(models.TextChoices):
+        TEMPLATES = "templates", _("From approved templates only")
+        POSTS = "posts", _("From templates, and free posts (reviewed first) and urgent posts")
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="grants", verbose_name=_("unit head")
+    )
+    zone = models.ForeignKey("editorial.Zone", on_delete=models.PROTECT, related_name="+", verbose_name=_("zone"))
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices, default=Scope.TEMPLATES)
+    channels = models.ManyToManyField("editorial.Channel", related_name="+", verbose_name=_("channels"))
+    categories = models.ManyToManyField("editorial.Category", related_name="+", verbose_name=_("categories"))
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by"))
+    granted_at = models.DateTimeField(_("granted at"))
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegated right")
+        verbose_name_plural = _("delegated rights")
+        ordering = ["zone", "membership", "-granted_at"]
+        indexes = [models.Index(fields=["membership", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.membership} — {self.get_scope_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 # --- Second factor (django-otp devices) ---------------------------------------------------------------------
 # django-otp's own TOTPDevice keeps its secret in clear hex; ours keeps it encrypted with the same key ring as the
 # channel credentials (FIELD_ENCRYPTION_KEYS), so a database dump alone does not give anyone the codes.

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 
-from accounts.models import Membership, Role
+from accounts.models import Grant, Membership, Role
 
 if TYPE_CHECKING:
-    from editorial.models import Item, Post, Zone
+    from collections.abc import Iterable
+
+    from editorial.models import Category, Channel, Item, Post, Template, Zone
 
 
 class Right(StrEnum):
@@ -61,9 +63,10 @@ def _memberships(user: Any) -> list[Membership]:
 
 
 def forget(user: Any) -> None:
-    """Drop the cached memberships (after they changed within the same request)."""
-    if hasattr(user, "_desk_memberships"):
-        del user._desk_memberships
+    """Drop the cached memberships and delegated rights (after they changed within the same request)."""
+    for cached in ("_desk_memberships", "_desk_grants"):
+        if hasattr(user, cached):
+            delattr(user, cached)
 
 
 def roles_in(user: Any, zone: Zone) -> set[str]:
@@ -155,6 +158,124 @@ def can_publish_post(user: Any, post: Post) -> bool:
 
 def can_comment_post(user: Any, post: Post) -> bool:
     return can_view_post(user, post)
+
+
+# --- Delegated rights and the fast lane (issue 13) -------------------------------------------------------------
+# A unit head publishes only under a Grant of an active unit-head membership; officers publish under their role.
+# Each question reads the grants again for a new user object (one query, cached on it like the memberships): a
+# right withdrawn while a form was open is refused when the form is sent.
+
+
+def active_grants(user: Any, zone: Zone) -> list[Grant]:
+    """The user's delegated rights in the zone that are not revoked, on unit-head memberships that are active."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_desk_grants", None)
+    if cached is None:
+        memberships = [m.pk for m in _memberships(user) if m.role == Role.UNIT_HEAD]
+        cached = list(
+            Grant.objects.filter(membership_id__in=memberships, revoked_at__isnull=True)
+            .select_related("membership__unit")
+            .prefetch_related("channels", "categories")
+            .order_by("pk")
+        )
+        user._desk_grants = cached
+    return [grant for grant in cached if grant.zone_id == zone.pk]
+
+
+def grant_covering(
+    user: Any,
+    zone: Zone,
+    *,
+    category: Category | None,
+    channels: Iterable[Channel],
+    free_posts: bool = False,
+) -> Grant | None:
+    """The user's first active grant that covers this category and every one of these channels (and free and
+    urgent posts when ``free_posts``); None if none does. A post without a category is never delegated."""
+    if category is None:
+        return None
+    wanted = {channel.pk for channel in channels}
+    if not wanted:
+        return None
+    for grant in active_grants(user, zone):
+        if free_posts and grant.scope != Grant.Scope.POSTS:
+            continue
+        if category.pk not in {c.pk for c in grant.categories.all()}:
+            continue
+        if wanted <= {c.pk for c in grant.channels.all()}:
+            return grant
+    return None
+
+
+def publishing_right(
+    user: Any, zone: Zone, *, category: Category | None, channels: Iterable[Channel], free_posts: bool = False
+) -> str:
+    """The right under which the user may publish in the fast lane, as recorded on the post: "role:officer", or
+    "grant:<id>"; "" when they may not."""
+    if has_right(user, zone, Right.PUBLISH_POST):
+        return "role:officer"
+    grant = grant_covering(user, zone, category=category, channels=channels, free_posts=free_posts)
+    return f"grant:{grant.pk}" if grant is not None else ""
+
+
+def can_use_templates(user: Any, zone: Zone) -> bool:
+    """Whether the user may publish from some template at all (the officers, and unit heads with a grant)."""
+    return has_right(user, zone, Right.PUBLISH_POST) or bool(active_grants(user, zone))
+
+
+def can_publish_template(user: Any, template: Template, channels: Iterable[Channel] | None = None) -> bool:
+    """Publish an instance of this approved template on these channels (all of the template's when None)."""
+    from editorial.models import Template as TemplateModel
+
+    if template.status != TemplateModel.Status.APPROVED or template.approved_version_id is None:
+        return False
+    if channels is None:
+        from editorial.models import Channel as ChannelModel
+
+        ids = [int(pk) for pk in (template.approved_version.texts or {})]
+        channels = list(ChannelModel.objects.filter(zone=template.zone, pk__in=ids))
+    return bool(publishing_right(user, template.zone, category=template.category, channels=channels))
+
+
+def can_publish_urgent(user: Any, zone: Zone, *, category: Category | None, channels: Iterable[Channel]) -> bool:
+    """An urgent post (not from a template): the officer, or a unit head whose grant allows free posts for this
+    category on these channels; never when the zone turned urgent posts off."""
+    if not zone.urgent_posts_allowed:
+        return False
+    return bool(publishing_right(user, zone, category=category, channels=channels, free_posts=True))
+
+
+def can_write_templates(user: Any, zone: Zone) -> bool:
+    """Officers write and edit templates; the director approves them like posts."""
+    return has_right(user, zone, Right.DRAFT_POST)
+
+
+def can_review_templates(user: Any, zone: Zone) -> bool:
+    return has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_review_after(user: Any, zone: Zone) -> bool:
+    """The director reads and acknowledges what the fast lane published."""
+    return has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_manage_grants(user: Any, zone: Zone) -> bool:
+    """The zone's administrator, or its director, delegates publishing rights to unit heads."""
+    return has_right(user, zone, Right.MANAGE_ZONE) or has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_sign_off_post(user: Any, post: Post) -> bool:
+    """A category may ask for a unit head's sign-off before the director approves (multi-step review): the head
+    of that unit signs off a post in review, unless they wrote it."""
+    from editorial.models import Post as PostModel
+
+    category = post.category
+    if post.status != PostModel.Status.IN_REVIEW or category is None or category.signoff_unit_id is None:
+        return False
+    if post.author_id == user.pk:
+        return False
+    return Role.UNIT_HEAD in roles_in(user, post.zone) and category.signoff_unit_id in unit_ids_in(user, post.zone)
 
 
 def can_manage_zone(user: Any, zone: Zone) -> bool:

@@ -119,6 +119,23 @@ class Zone(models.Model):
         validators=[validate_public_emails],
         help_text=_("The zone's addresses that posts may give, one per line; every other address is reported."),
     )
+    # The fast lane (issue 13): what goes out without a review first is read by the director afterwards.
+    urgent_posts_allowed = models.BooleanField(
+        _("urgent posts allowed"),
+        default=True,
+        help_text=_(
+            "An officer, or a unit head with a delegated right, may publish a post at once with a stated reason and "
+            "a fresh code; the director reviews it afterwards."
+        ),
+    )
+    review_after_hours = models.PositiveSmallIntegerField(
+        _("review after: delay (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A post published from a template or as urgent is overdue for the director's review after this delay."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -202,6 +219,17 @@ class Category(ZoneOwned):
         verbose_name=_("default channels"),
         help_text=_("Ticked for a new post of this category; empty: the channels ticked by default for the zone."),
     )
+    # Multi-step review (issue 13, point 6): e.g. the judicial head confirms that nothing compromises an
+    # investigation before the director approves.
+    signoff_unit = models.ForeignKey(
+        "Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sign-off by the head of"),
+        help_text=_("A post of this category needs this unit head's sign-off before the director approves it."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -226,6 +254,22 @@ class Locality(ZoneOwned):
         verbose_name_plural = _("localities")
         ordering = ["zone", "name"]
         constraints = [models.UniqueConstraint(fields=["zone", "name"], name="locality_unique_name_per_zone")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Road(ZoneOwned):
+    """A road of the zone that real-time messages name (N6, E42, chaussée de Binche): a template's {road}."""
+
+    name = models.CharField(_("name"), max_length=120)
+    hashtag = models.CharField(_("hashtag"), max_length=60, blank=True, validators=[validate_hashtag])
+
+    class Meta:
+        verbose_name = _("road")
+        verbose_name_plural = _("roads")
+        ordering = ["zone", "name"]
+        constraints = [models.UniqueConstraint(fields=["zone", "name"], name="road_unique_name_per_zone")]
 
     def __str__(self) -> str:
         return self.name
@@ -439,6 +483,12 @@ class ItemAttachment(models.Model):
         return self.file.name
 
 
+class PostOrigin(models.TextChoices):
+    REVIEWED = "reviewed", _("Reviewed before publishing")
+    TEMPLATE = "template", _("From an approved template")
+    URGENT = "urgent", _("Urgent")
+
+
 class Post(ZoneOwned):
     """A message of the zone, with one text per channel (PostVariant)."""
 
@@ -477,6 +527,32 @@ class Post(ZoneOwned):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The fast lane (issue 13): a post made from an approved template, or published as urgent, goes out without a
+    # review first; ``approved_*`` then record whose approval it went out under (the template's director, or the
+    # urgent post's author with a fresh code) and the director reads it afterwards (ReviewAfter).
+    origin = models.CharField(_("origin"), max_length=20, choices=PostOrigin.choices, default=PostOrigin.REVIEWED)
+    template_version = models.ForeignKey(
+        "TemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instances",
+        verbose_name=_("template version"),
+    )
+    # What was typed in the template's placeholders, as typed ({"locality": "Quévy", "from": "14:00"}).
+    filled_values = models.JSONField(_("filled values"), default=dict, blank=True)
+    # The right it was published under: "role:officer", or "grant:<id>" for a unit head's delegated right.
+    published_under = models.CharField(_("published under"), max_length=40, blank=True)
+    urgent_reason = models.TextField(_("reason for urgency"), blank=True)
+    # A follow-up (a reopening after a closure) answers its original: a reply on X, a comment on Facebook.
+    follows_up = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_up_posts",
+        verbose_name=_("follows up"),
+    )
     shared_with_units = models.ManyToManyField(
         Unit,
         blank=True,
@@ -497,6 +573,15 @@ class Post(ZoneOwned):
                 condition=~Q(status__in=["approved", "published"])
                 | (~Q(approved_fingerprint="") & Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),
                 name="post_approved_has_fingerprint",
+            ),
+            # An instance of a template always names the version it was made from; an urgent post its reason.
+            models.CheckConstraint(
+                condition=~Q(origin="template") | Q(template_version__isnull=False),
+                name="post_template_instance_has_version",
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin="urgent") | ~Q(urgent_reason=""),
+                name="post_urgent_has_reason",
             ),
         ]
         indexes = [models.Index(fields=["zone", "status", "planned_at"])]
@@ -560,7 +645,18 @@ class Review(models.Model):
         APPROVE = "approve", _("Approve")
         REQUEST_CHANGES = "request_changes", _("Request changes")
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("post"))
+    # A review is of a post, or of a template's version (approved once, like a post, against the same checklist).
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("post")
+    )
+    template_version = models.ForeignKey(
+        "TemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("template version"),
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
     )
@@ -587,10 +683,15 @@ class Review(models.Model):
                 condition=~Q(decision="approve") | Q(confidentiality_confirmed=True),
                 name="review_approval_confirms_confidentiality",
             ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, template_version__isnull=True)
+                | Q(post__isnull=True, template_version__isnull=False),
+                name="review_of_a_post_or_a_template",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.post} — {self.get_decision_display()}"
+        return f"{self.post or self.template_version} — {self.get_decision_display()}"
 
 
 class ValueCheck(models.Model):
@@ -631,6 +732,194 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+class Template(ZoneOwned):
+    """A real-time message written once with placeholders and approved once by the director against the values
+    (issue 13). Its texts live in versions: an edit makes a new version and voids the approval (the fingerprint
+    rule of posts); instances keep the version they were made from."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        RETIRED = "retired", _("Retired")
+
+    name = models.CharField(_("name"), max_length=120)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("category")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The version being written or reviewed (the latest), and the one approved (set only while approved).
+    current_version = models.ForeignKey(
+        "TemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
+    )
+    approved_version = models.ForeignKey(
+        "TemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved version"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+        ordering = ["zone", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "name"], name="template_unique_name_per_zone"),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(approved_version__isnull=False),
+                name="template_approved_has_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVersion(models.Model):
+    """One version of a template's texts, never changed once written (instances and reviews point at it).
+
+    ``texts`` and ``follow_up_texts``: {"<channel id>": text with {placeholders}}. ``placeholders``: the declared
+    ones, in the order the form asks them, each {"name", "kind", "label", "max_length"} (``editorial.templating``)."""
+
+    template = models.ForeignKey(
+        Template, on_delete=models.PROTECT, related_name="versions", verbose_name=_("template")
+    )
+    number = models.PositiveSmallIntegerField(_("version"), validators=[MinValueValidator(1)])
+    texts = models.JSONField(_("texts"), default=dict)
+    placeholders = models.JSONField(_("placeholders"), default=list, blank=True)
+    hashtags = models.CharField(_("hashtags"), max_length=200, blank=True, validators=[validate_hashtags])
+    follow_up_texts = models.JSONField(_("follow-up texts"), default=dict, blank=True)
+    # Proposed delay of the follow-up after the message, when no placeholder ({until}) gives its time.
+    follow_up_after_minutes = models.PositiveIntegerField(_("follow-up after (minutes)"), null=True, blank=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("written by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("template version")
+        verbose_name_plural = _("template versions")
+        ordering = ["template", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="templateversion_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"
+
+
+class ReviewAfter(ZoneOwned):
+    """What the director reads after a fast-lane publication (an instance of a template, an urgent post): read,
+    acknowledge or comment; overdue after the zone's delay, and then on the dashboard."""
+
+    post = models.OneToOneField(Post, on_delete=models.PROTECT, related_name="review_after", verbose_name=_("post"))
+    urgent = models.BooleanField(_("urgent"), default=False)
+    due_at = models.DateTimeField(_("to review by"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review after")
+        verbose_name_plural = _("reviews after")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["zone", "acknowledged_at", "due_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="reviewafter_acknowledged_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} ({self.due_at:%Y-%m-%d %H:%M})"
+
+
+class FollowUp(ZoneOwned):
+    """The message that closes a real-time one (a reopening after a closure, the end of a flood warning): due at a
+    time, with a proposed text per channel; the author and the officers are reminded and publish it as a reply."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To publish")
+        PUBLISHED = "published", _("Published")
+        DISMISSED = "dismissed", _("Not needed")
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("post"))
+    due_at = models.DateTimeField(_("due at"))
+    # {"<channel id>": text}, already filled from the template with the post's values.
+    texts = models.JSONField(_("proposed texts"), default=dict)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    published_post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("published as")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["zone", "status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class SignOff(models.Model):
+    """A unit head's sign-off on a post before the director's approval (a category that asks for it), bound to the
+    post's fingerprint: an edit after it voids it like an approval."""
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="signoffs", verbose_name=_("post"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        ordering = ["post", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.post} — {self.unit} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class WeekTheme(ZoneOwned):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from editorial.audit import Entry, audit_record_many
 from editorial.fingerprint import post_is_approved_as_is, post_variants
 from editorial.locks import post_lock
-from editorial.models import Alert, Channel, Post, Publication, PublicationAttempt
+from editorial.models import Alert, Channel, Post, Publication, PublicationAttempt, Template
 from editorial.publishers import PublishError, get_publisher
 from editorial.publishers.base import ErrorKind
 from editorial.publishing.alerts import alert_raise
@@ -54,7 +54,7 @@ def publication_send(*, publication_id: int) -> str:
     again with a new time), so texts read before such a change are never sent."""
     now = timezone.now()
     publication = (
-        Publication.objects.select_related("post__zone", "post__item", "channel")
+        Publication.objects.select_related("post__zone", "post__item", "post__template_version", "channel")
         .filter(pk=publication_id, status=Status.QUEUED)
         .first()
     )
@@ -91,6 +91,18 @@ def publication_send(*, publication_id: int) -> str:
                 alert=True,
             ),
         )
+    if post.template_version_id is not None and not _template_still_approved(post):
+        return _record(
+            publication,
+            Outcome(
+                Status.FAILED,
+                _(
+                    "The template this message was made from changed or lost its approval after the message was "
+                    "prepared: nothing was sent. Prepare it again from the approved template."
+                ),
+                alert=True,
+            ),
+        )
     if variant is None:
         # The channel was dropped from the post: nothing to send there, and nothing was sent.
         return _record(publication, Outcome(Status.CANCELLED, _("The post no longer has a text for this channel.")))
@@ -113,6 +125,16 @@ def publication_send(*, publication_id: int) -> str:
     else:
         outcome = Outcome(Status.PUBLISHED, external_id=result.external_id, url=result.url)
     return _record(publication, outcome)
+
+
+def _template_still_approved(post: Post) -> bool:
+    """An instance of a template goes out only while the version it was made from is the template's approved one:
+    an edit of the template voids its approval, and with it every instance not sent yet."""
+    return Template.objects.filter(
+        pk=post.template_version.template_id,
+        status=Template.Status.APPROVED,
+        approved_version_id=post.template_version_id,
+    ).exists()
 
 
 def _hold_back(publication: Publication, now: datetime) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from accounts import mfa, permissions
 from accounts.events import security_event
-from accounts.models import Membership, User
+from accounts.models import Grant, Membership, User
 from accounts.reauth import recent_auth_required
 from editorial.admin import ZoneScopedAdmin
 from editorial.audit import audit_record
@@ -42,12 +42,77 @@ class UserIdAutocomplete(AutocompleteSelect):
         return super().optgroups(name, ids, attr)
 
 
+class GrantInline(admin.TabularInline):
+    """A unit head's delegated rights, read-only: they are granted and withdrawn on the zone's members page, which
+    checks them and writes the audit log."""
+
+    model = Grant
+    fk_name = "membership"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["rights", "granted_by", "granted_at", "revoked_by", "revoked_at"]
+    verbose_name_plural = _("delegated rights (granted and withdrawn on the zone's members page)")
+
+    @admin.display(description=_("right"))
+    def rights(self, obj: Grant) -> str:
+        from editorial.selectors.members import grant_sentence
+
+        return grant_sentence(obj)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("channels", "categories")
+
+    # The membership page is scoped to the administrator's zones already; the rights are shown on it, never changed.
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return True
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Grant)
+class GrantAdmin(ZoneScopedAdmin):
+    """Delegated rights of the administrator's zones, read-only (they are managed on the zone's members page)."""
+
+    list_display = ["membership", "scope", "granted_by", "granted_at", "revoked_at"]
+    list_filter = [("zone", admin.RelatedOnlyFieldListFilter), "scope"]
+    list_select_related = ["membership__user", "membership__zone", "membership__unit", "granted_by"]
+    search_fields = ["membership__user__username", "membership__user__first_name", "membership__user__last_name"]
+    fields = readonly_fields = [
+        "membership",
+        "zone",
+        "scope",
+        "channels",
+        "categories",
+        "granted_by",
+        "granted_at",
+        "revoked_by",
+        "revoked_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Membership)
 class MembershipAdmin(ZoneScopedAdmin):
     list_display = ["user", "zone", "role", "unit", "is_active"]
     list_filter = ["zone", "role", "is_active"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
+    inlines = [GrantInline]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user":

@@ -18,7 +18,7 @@ from accounts.models import Grant, Membership, Role
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from editorial.models import Category, Channel, Item, Post, Template, Zone
+    from editorial.models import Category, Channel, FollowUp, Item, Post, Template, Zone
 
 
 class Right(StrEnum):
@@ -125,18 +125,31 @@ def can_view_post(user: Any, post: Post) -> bool:
         return True
     if Role.UNIT_HEAD not in roles_in(user, zone):
         return False
-    # A unit head follows the posts made from their unit's items, and those the officer shared with the unit.
+    # A unit head follows the posts made from their unit's items, and those the officer shared with the unit;
+    # they read the posts they wrote under a delegated right (even once it is withdrawn), and those of a category
+    # that asks for their unit's sign-off.
     units = unit_ids_in(user, zone)
     if post.item_id is not None and post.item.unit_id in units:
         return True
-    return any(unit.pk in units for unit in post.shared_with_units.all())
+    if post.author_id == user.pk:
+        return True
+    if any(unit.pk in units for unit in post.shared_with_units.all()):
+        return True
+    return post.category_id is not None and post.category.signoff_unit_id in units
 
 
 def can_edit_post(user: Any, post: Post) -> bool:
+    """Officers edit every post still open; a unit head the free posts they wrote, while a grant lets them draft
+    (the services check, at each save, that a grant covers the post's category and channels)."""
     from editorial.models import Post as PostModel
+    from editorial.models import PostOrigin
 
     editable = {PostModel.Status.DRAFT, PostModel.Status.IN_REVIEW, PostModel.Status.APPROVED}
-    return post.status in editable and has_right(user, post.zone, Right.DRAFT_POST)
+    if post.status not in editable:
+        return False
+    if has_right(user, post.zone, Right.DRAFT_POST):
+        return True
+    return post.author_id == user.pk and post.origin == PostOrigin.REVIEWED and can_draft_post(user, post.zone)
 
 
 def can_approve_post(user: Any, post: Post) -> bool:
@@ -219,6 +232,38 @@ def publishing_right(
     return f"grant:{grant.pk}" if grant is not None else ""
 
 
+def can_draft_post(user: Any, zone: Zone) -> bool:
+    """Officers draft any post; a unit head drafts free posts (reviewed first, like the officer's) under a grant of
+    scope "posts", for its categories and on its channels only."""
+    if has_right(user, zone, Right.DRAFT_POST):
+        return True
+    return any(grant.scope == Grant.Scope.POSTS for grant in active_grants(user, zone))
+
+
+def drafting_limits(user: Any, zone: Zone) -> tuple[set[int], set[int]] | None:
+    """What a post the user drafts may use: None for an officer (the whole zone), else the ids of the categories
+    and of the channels the user's free-post grants cover (each pair still has to be covered by one grant:
+    ``draft_right``)."""
+    if has_right(user, zone, Right.DRAFT_POST):
+        return None
+    categories: set[int] = set()
+    channels: set[int] = set()
+    for grant in active_grants(user, zone):
+        if grant.scope == Grant.Scope.POSTS:
+            categories |= {category.pk for category in grant.categories.all()}
+            channels |= {channel.pk for channel in grant.channels.all()}
+    return categories, channels
+
+
+def draft_right(user: Any, zone: Zone, *, category: Category | None, channels: Iterable[Channel]) -> str:
+    """The right under which the user drafts a post of this category on these channels: "role:officer", or
+    "grant:<id>" (a unit head's grant of scope "posts" that covers them); "" when they may not."""
+    if has_right(user, zone, Right.DRAFT_POST):
+        return "role:officer"
+    grant = grant_covering(user, zone, category=category, channels=channels, free_posts=True)
+    return f"grant:{grant.pk}" if grant is not None else ""
+
+
 def can_use_templates(user: Any, zone: Zone) -> bool:
     """Whether the user may publish from some template at all (the officers, and unit heads with a grant)."""
     return has_right(user, zone, Right.PUBLISH_POST) or bool(active_grants(user, zone))
@@ -270,12 +315,26 @@ def can_sign_off_post(user: Any, post: Post) -> bool:
     of that unit signs off a post in review, unless they wrote it."""
     from editorial.models import Post as PostModel
 
+    return post.status == PostModel.Status.IN_REVIEW and signs_off_for(user, post)
+
+
+def signs_off_for(user: Any, post: Post) -> bool:
+    """Whether the user heads the unit whose sign-off the post's category asks for, and did not write the post:
+    the one who signs it off once it is in review (``can_sign_off_post``), whatever its state now."""
     category = post.category
-    if post.status != PostModel.Status.IN_REVIEW or category is None or category.signoff_unit_id is None:
-        return False
-    if post.author_id == user.pk:
+    if category is None or category.signoff_unit_id is None or post.author_id == user.pk:
         return False
     return Role.UNIT_HEAD in roles_in(user, post.zone) and category.signoff_unit_id in unit_ids_in(user, post.zone)
+
+
+def can_view_follow_up(user: Any, follow_up: FollowUp) -> bool:
+    """A follow-up is seen by whoever may read its original post, and by the original's author (a unit head who
+    published it from a template under a delegated right) while they belong to the zone. Publishing it is asked of
+    ``publishing_right``, like its original."""
+    post = follow_up.post
+    if post.author_id == user.pk and roles_in(user, post.zone):
+        return True
+    return can_view_post(user, post)
 
 
 def can_manage_zone(user: Any, zone: Zone) -> bool:

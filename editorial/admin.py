@@ -19,7 +19,19 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import permissions
 from editorial.audit import audit_record
-from editorial.models import AuditEvent, Category, Channel, Language, Locality, PartnerAccount, Unit, Value, Zone
+from editorial.models import (
+    AuditEvent,
+    Category,
+    Channel,
+    Language,
+    Locality,
+    PartnerAccount,
+    Road,
+    Template,
+    Unit,
+    Value,
+    Zone,
+)
 
 CREDENTIAL_KEYS = {
     Channel.Kind.X: {"api_key", "api_secret", "access_token", "access_token_secret"},
@@ -217,9 +229,24 @@ class UnitAdmin(ZoneScopedAdmin):
     search_fields = ["name"]
 
 
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["zone", "name", "default_hashtags", "default_channels", "signoff_unit"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        zone, unit = cleaned.get("zone"), cleaned.get("signoff_unit")
+        # The unit head who signs off must be one of the zone's (issue 13, point 6).
+        if zone is not None and unit is not None and unit.zone_id != zone.pk:
+            self.add_error("signoff_unit", _("Choose a unit of this category's zone."))
+        return cleaned
+
+
 @admin.register(Category)
 class CategoryAdmin(ZoneScopedAdmin):
-    list_display = ["name", "zone", "default_hashtags"]
+    form = CategoryAdminForm
+    list_display = ["name", "zone", "default_hashtags", "signoff_unit"]
     list_filter = [ZONE_FILTER]
     search_fields = ["name", "default_hashtags"]
 
@@ -229,6 +256,34 @@ class LocalityAdmin(ZoneScopedAdmin):
     list_display = ["name", "zone", "hashtag"]
     list_filter = [ZONE_FILTER]
     search_fields = ["name", "hashtag"]
+
+
+@admin.register(Road)
+class RoadAdmin(ZoneScopedAdmin):
+    """The zone's roads that a template's {road} picks from (N6, E42, chaussée de Binche...)."""
+
+    list_display = ["name", "zone", "hashtag"]
+    list_filter = [ZONE_FILTER]
+    search_fields = ["name", "hashtag"]
+
+
+@admin.register(Template)
+class TemplateAdmin(ZoneScopedAdmin):
+    """Read only: templates are written, reviewed and retired on the desk (editorial/template_services.py), where
+    each change is a new version, voids an approval and is audited."""
+
+    list_display = ["name", "zone", "category", "status", "current_version", "approved_version", "updated_at"]
+    list_filter = ["status", ZONE_FILTER]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 class ChannelAdminForm(forms.ModelForm):

@@ -185,10 +185,13 @@ def seed_demo() -> SeedReport:
     seed_partner_accounts(zone, report)
     seed_category_channels(zone, report)
     seed_demo_items(zone, report)
+    seed_templates(zone, report)
+    seed_delegation(zone, report)
 
     if report.created:
         audit_record(action="editorial.demo.seed", zone=zone, obj=zone, data={"created": report.created})
     report.bilingual_zone = seed_bilingual_zone(report)
+    report.created += seed_roads(report.bilingual_zone, BILINGUAL_ROADS)
     return report
 
 
@@ -454,3 +457,220 @@ def seed_demo_items(zone: Zone, report: SeedReport) -> None:
             links=links,
         )
         report.created.append(f"item {title}")
+
+
+# Issue 13: a category that asks for the judicial head's sign-off before the director approves (multi-step review),
+# and the traffic head's right to publish the traffic templates on X.
+SIGNOFF_CATEGORIES = [("Appel à témoins", "#appelatemoins", "Judiciaire")]
+TRAFFIC_GRANT = {
+    "member": "trafic",
+    "unit": "Trafic",
+    "by": "admin",
+    "channel_kinds": [Channel.Kind.X],
+    "categories": ["Bouchons", "Travaux", "Déviation", "Contrôle vitesse", "Contrôle alcool"],
+}
+
+
+def seed_delegation(zone: Zone, report: SeedReport) -> None:
+    """The judicial category and the traffic head's delegated right, when missing; a right withdrawn or changed by
+    hand stays as it is (any right of that unit head, even withdrawn, counts as seeded)."""
+    from accounts import grants
+    from accounts.models import Grant
+
+    for name, hashtags, unit_name in SIGNOFF_CATEGORIES:
+        unit = Unit.objects.filter(zone=zone, name=unit_name).first()
+        _, created = Category.objects.get_or_create(
+            zone=zone, name=name, defaults={"default_hashtags": hashtags, "signoff_unit": unit}
+        )
+        if created:
+            report.created.append(f"category {name} (sign-off by {unit_name})")
+
+    membership = Membership.objects.filter(
+        zone=zone, user__username=TRAFFIC_GRANT["member"], role=Role.UNIT_HEAD, unit__name=TRAFFIC_GRANT["unit"]
+    ).first()
+    granter = User.objects.filter(username=TRAFFIC_GRANT["by"]).first()
+    if membership is None or granter is None or Grant.objects.filter(membership=membership).exists():
+        return
+    grants.grant_create(
+        actor=granter,
+        membership=membership,
+        scope=Grant.Scope.TEMPLATES,
+        channels=Channel.objects.filter(zone=zone, kind__in=TRAFFIC_GRANT["channel_kinds"]),
+        categories=Category.objects.filter(zone=zone, name__in=TRAFFIC_GRANT["categories"]),
+    )
+    report.created.append(f"delegated right of {TRAFFIC_GRANT['member']}")
+
+
+# --- Roads and approved templates (issue 13) ------------------------------------------------------------------------
+# The roads a template's {road} picks from, and real-time templates the demo director approved with the checklist
+# (through editorial.template_services, so reviews, value checks and the audit chain are those of a real approval).
+
+ROADS = [
+    ("N6", "#N6"),
+    ("N90", "#N90"),
+    ("N40", "#N40"),
+    ("E19", "#E19"),
+    ("E42", "#E42"),
+    ("R5", "#R5"),
+    ("chaussée de Binche", ""),
+    ("route d'Obourg", ""),
+    ("chaussée de Maubeuge", ""),
+    ("boulevard Kennedy", ""),
+]
+
+BILINGUAL_ROADS = [
+    ("avenue Louise / Louizalaan", ""),
+    ("chaussée d'Ixelles / Elsensesteenweg", ""),
+    ("boulevard du Jardin Botanique / Kruidtuinlaan", ""),
+    ("petite ceinture / kleine ring", "#R20"),
+]
+
+# name, category, hashtags, {kind: text}, {kind: follow-up}, follow-up after (minutes), free placeholders
+DEMO_TEMPLATES = [
+    (
+        "Contrôle radar",
+        "Contrôle vitesse",
+        "#controle #radar",
+        {
+            Channel.Kind.X: "Contrôle radar à {locality} le {date} de {from} à {until}. Levez le pied ! "
+            "#controle #radar {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Ce {date}, de {from} à {until}, nos équipes contrôlent la vitesse à {locality}. "
+            "Pour la sécurité de toutes et tous, respectez les limitations.",
+        },
+        {},
+        None,
+        [],
+    ),
+    (
+        "Contrôle alcool",
+        "Contrôle alcool",
+        "#controle #alcool",
+        {
+            Channel.Kind.X: "Contrôle d'alcoolémie à {locality} le {date} de {from} à {until}. Boire ou conduire, il "
+            "faut choisir. #controle #alcool {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Ce {date}, nos équipes organisent un contrôle d'alcoolémie à {locality} entre "
+            "{from} et {until}. Vous buvez ? Désignez un Bob ou prenez les transports en commun.",
+        },
+        {},
+        None,
+        [],
+    ),
+    (
+        "Route fermée",
+        "Déviation",
+        "#fermeture #mobilite",
+        {
+            Channel.Kind.X: "Circulation interrompue sur {road} à {locality} ({cause}). Déviation en place : évitez le "
+            "secteur. #fermeture #mobilite {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Circulation interrompue sur {road} à {locality} ({cause}). Une déviation est mise "
+            "en place ; évitez le secteur si vous le pouvez. Nous vous dirons quand la route sera rouverte.",
+        },
+        {
+            Channel.Kind.X: "Circulation rétablie sur {road} à {locality}. Merci pour votre patience. #mobilite "
+            "{locality_hashtag}",
+            Channel.Kind.FACEBOOK: "La circulation est rétablie sur {road} à {locality}. Merci pour votre patience.",
+        },
+        120,
+        [{"name": "cause", "kind": "text", "label": "Cause (ex. accident, travaux)", "max_length": 40}],
+    ),
+    (
+        "Bouchon",
+        "Bouchons",
+        "#bouchon #trafic",
+        {
+            Channel.Kind.X: "Circulation difficile sur {road} à hauteur de {locality}. Prévoyez plus de temps ou un "
+            "autre itinéraire. #bouchon #trafic {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Circulation difficile en ce moment sur {road} à hauteur de {locality}. Si vous le "
+            "pouvez, prenez un autre itinéraire.",
+        },
+        {},
+        None,
+        [],
+    ),
+    (
+        "Alerte inondation",
+        "Inondation",
+        "#inondation #meteo",
+        {
+            Channel.Kind.X: "Inondation à {locality} : {road} impraticable. Ne vous engagez pas dans l'eau et suivez "
+            "les consignes. #inondation #meteo {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Inondation à {locality} : {road} est impraticable. Ne vous engagez pas dans "
+            "l'eau, même à pied, et suivez les consignes des services de secours.",
+        },
+        {
+            Channel.Kind.X: "Fin de l'alerte à {locality} : {road} est à nouveau praticable. Restez prudents. "
+            "#inondation {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Fin de l'alerte à {locality} : {road} est à nouveau praticable. Restez prudents "
+            "aux abords des zones touchées.",
+        },
+        240,
+        [],
+    ),
+    (
+        "Fête locale",
+        "Fête locale",
+        "#fete #evenement",
+        {
+            Channel.Kind.X: "{event} à {locality} le {date} : de {from} à {until}, circulation perturbée et "
+            "stationnement interdit aux abords. #fete #evenement {locality_hashtag}",
+            Channel.Kind.FACEBOOK: "Ce {date}, {event} à {locality} ! De {from} à {until}, la circulation sera "
+            "perturbée et le stationnement interdit aux abords. Bonne fête à toutes et à tous.",
+        },
+        {},
+        None,
+        [{"name": "event", "kind": "text", "label": "Événement (ex. Braderie de Jemappes)", "max_length": 60}],
+    ),
+]
+
+
+def seed_roads(zone: Zone, roads: list[tuple[str, str]]) -> list[str]:
+    """The zone's roads, those missing created; existing rows are left as they are."""
+    from editorial.models import Road
+
+    created = []
+    for name, hashtag in roads:
+        if Road.objects.get_or_create(zone=zone, name=name, defaults={"hashtag": hashtag})[1]:
+            created.append(f"road {name}")
+    return created
+
+
+def seed_templates(zone: Zone, report: SeedReport) -> None:
+    """The roads (ROADS) and DEMO_TEMPLATES, written by the demo officer and approved by the demo director, each
+    only when the zone has no template of that name (one retired or edited by hand is left as it is)."""
+    from editorial import template_services
+    from editorial.models import Template
+    from editorial.services import ValueAnswer
+    from editorial.templating import Placeholder
+
+    report.created += seed_roads(zone, ROADS)
+    officer = User.objects.filter(username="officier").first()
+    director = User.objects.filter(username="directeur").first()
+    if officer is None or director is None:
+        return
+    channels = {channel.kind: channel for channel in Channel.objects.filter(zone=zone).order_by("pk")}
+    answers = {value.pk: ValueAnswer(True) for value in Value.objects.filter(zone=zone, is_active=True)}
+    for name, category, hashtags, texts, follow_ups, after, free in DEMO_TEMPLATES:
+        if Template.objects.filter(zone=zone, name=name).exists():
+            continue
+        template = template_services.template_create(
+            actor=officer,
+            zone=zone,
+            name=name,
+            category=Category.objects.filter(zone=zone, name=category).first(),
+            hashtags=hashtags,
+            texts={channels[kind]: text for kind, text in texts.items() if kind in channels},
+            follow_up_texts={channels[kind]: text for kind, text in follow_ups.items() if kind in channels},
+            follow_up_after_minutes=after,
+            placeholders=[Placeholder.from_dict(p) for p in free],
+        )
+        template_services.template_submit(actor=officer, template=template)
+        template.refresh_from_db()
+        template_services.template_approve(
+            actor=director,
+            template=template,
+            reviewed_fingerprint=template.current_version.fingerprint,
+            answers=answers,
+            confidentiality_confirmed=True,
+            language=Language.FR,
+        )
+        report.created.append(f"template {name}")

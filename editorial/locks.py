@@ -2,6 +2,8 @@
 
 A transaction that changes a post or its publications takes its locks in this order, each at most once:
 
+0. a template (``editorial.template_services.template_lock``), when the change depends on its approval: an edit of
+   the template, an instance or a follow-up made from it;
 1. the post (``post_lock``);
 2. the publication(s) of that post, by a lock or by a conditional UPDATE;
 3. last, inside ``editorial.audit.audit_record_many``, the audit chain's lock; the foreign keys written so far are

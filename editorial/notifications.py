@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts import permissions
 from accounts.models import Role, User
 from accounts.permissions import Right
-from editorial.models import Alert, Channel, Item, Post, Publication, Review, Zone
+from editorial.models import Alert, Channel, FollowUp, Item, Post, Publication, Review, Zone
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,15 @@ ITEM_SUBMITTED = "item_submitted"
 POST_AWAITS_REVIEW = "post_awaits_review"
 POST_REVIEWED = "post_reviewed"
 POST_PUBLISHED = "post_published"
+FOLLOW_UP_DUE = "follow_up_due"
+POST_AWAITS_SIGNOFF = "post_awaits_signoff"
 KINDS = {
     ITEM_SUBMITTED: gettext_lazy("A unit submits an item"),
     POST_AWAITS_REVIEW: gettext_lazy("A post waits for my review"),
     POST_REVIEWED: gettext_lazy("The director approved my post or asked for changes"),
     POST_PUBLISHED: gettext_lazy("A post made from my item is published"),
+    FOLLOW_UP_DUE: gettext_lazy("A follow-up of a real-time post is due"),
+    POST_AWAITS_SIGNOFF: gettext_lazy("A post waits for my unit's sign-off"),
 }
 
 # Who receives each kind: whoever holds this right in a zone (an officer drafts the posts a director reviews, and
@@ -49,14 +53,42 @@ RECEIVED_WITH = {
     POST_AWAITS_REVIEW: Right.REVIEW_POST,
     POST_REVIEWED: Right.DRAFT_POST,
     POST_PUBLISHED: Right.SUBMIT_ITEM,
+    # The officers; and the author of the original, a unit head with a delegated right (see kinds_for).
+    FOLLOW_UP_DUE: Right.PUBLISH_POST,
 }
 
 Writer = Callable[[], tuple[str, str]]
 
 
+def _kinds_by_duty(user: User) -> set[str]:
+    """Kinds a unit head receives because of what the zone asks of them rather than by their role: the sign-off of a
+    category's posts (``Category.signoff_unit``), the director's decision on free posts drafted under a grant."""
+    from editorial.models import Category
+
+    kinds = set()
+    zones = permissions.zones_of(user)
+    units = {unit for zone in zones for unit in permissions.unit_ids_in(user, zone)}
+    if units and Category.objects.filter(signoff_unit_id__in=units).exists():
+        kinds.add(POST_AWAITS_SIGNOFF)
+    if any(permissions.can_draft_post(user, zone) for zone in zones):
+        kinds.add(POST_REVIEWED)
+    return kinds
+
+
 def kinds_for(user: User) -> list[str]:
     """The kinds of e-mail the user's roles may bring them, in the order of ``KINDS``."""
-    return [kind for kind in KINDS if permissions.zone_ids_with(user, RECEIVED_WITH[kind])]
+    by_duty = _kinds_by_duty(user)
+    return [
+        kind
+        for kind in KINDS
+        if (kind in RECEIVED_WITH and permissions.zone_ids_with(user, RECEIVED_WITH[kind]))
+        or kind in by_duty
+        # A unit head who publishes from templates under a delegated right is reminded of their follow-ups.
+        or (
+            kind == FOLLOW_UP_DUE
+            and any(permissions.can_use_templates(user, zone) for zone in permissions.zones_of(user))
+        )
+    ]
 
 
 def receives_alerts(user: User) -> bool:
@@ -183,6 +215,46 @@ def post_awaits_review(*, post_id: int) -> None:
     _mail(kind=POST_AWAITS_REVIEW, people=directors, write=write)
 
 
+def post_awaits_signoff(*, post_id: int) -> None:
+    """The head of the unit a post's category names (``Category.signoff_unit``) learns that the post waits for their
+    sign-off before the director may approve it (not its author)."""
+    post = Post.objects.select_related("zone", "category__signoff_unit").get(pk=post_id)
+    category = post.category
+    if category is None or category.signoff_unit is None:
+        return
+    zone, unit = post.zone, category.signoff_unit
+    heads = list(
+        User.objects.filter(
+            memberships__zone=zone,
+            memberships__role=Role.UNIT_HEAD,
+            memberships__unit=unit,
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .exclude(pk=post.author_id)
+        .distinct()
+        .order_by("pk")
+    )
+    url = desk_url("editorial:post_detail", zone.slug, post.pk)
+
+    def write() -> tuple[str, str]:
+        subject = _("[%(zone)s] Post awaiting your sign-off: %(title)s") % {"zone": zone.name, "title": post.title}
+        body = "\n\n".join(
+            [
+                _(
+                    "A post of the category “%(category)s” waits for the sign-off of the head of %(unit)s before the "
+                    "director may approve it: %(title)s"
+                )
+                % {"category": category.name, "unit": unit.name, "title": post.title},
+                _("Planned for %(when)s.") % {"when": _when(post.planned_at, zone)},
+                _("Read it and sign it off: %(url)s") % {"url": url},
+            ]
+        )
+        return subject, body
+
+    _mail(kind=POST_AWAITS_SIGNOFF, people=heads, write=write)
+
+
 def post_reviewed(*, review_id: int) -> None:
     """The post's author learns the director's decision, with the comment and the notes written on the values."""
     review = Review.objects.select_related("post__zone", "post__author", "reviewer").get(pk=review_id)
@@ -213,6 +285,65 @@ def post_reviewed(*, review_id: int) -> None:
     _mail(kind=POST_REVIEWED, people=[post.author], write=write)
 
 
+def template_awaits_review(*, template_id: int) -> None:
+    """The zone's directors learn that a template waits for their review (not its author); the same kind of
+    e-mail as a post's."""
+    from editorial.models import Template
+
+    template = Template.objects.select_related("zone", "current_version").get(pk=template_id)
+    zone = template.zone
+    authors = {template.created_by_id, getattr(template.current_version, "created_by_id", None)}
+    directors = [person for person in _members(zone, Role.DIRECTOR) if person.pk not in authors]
+    url = desk_url("editorial:template_review", zone.slug, template.pk)
+
+    def write() -> tuple[str, str]:
+        subject = _("[%(zone)s] Template awaiting your review: %(name)s") % {"zone": zone.name, "name": template.name}
+        body = "\n\n".join(
+            [
+                _(
+                    "A template waits for your review on the zone desk: %(name)s. Once approved, messages made from it "
+                    "are published without a new review, and you read them afterwards."
+                )
+                % {"name": template.name},
+                _("Review it: %(url)s") % {"url": url},
+            ]
+        )
+        return subject, body
+
+    _mail(kind=POST_AWAITS_REVIEW, people=directors, write=write)
+
+
+def template_reviewed(*, review_id: int) -> None:
+    """The author of the template's version learns the director's decision, with the comment and the notes."""
+    review = Review.objects.select_related(
+        "template_version__template__zone", "template_version__created_by", "reviewer"
+    ).get(pk=review_id)
+    template = review.template_version.template
+    zone = template.zone
+    notes = list(review.value_checks.exclude(note="").order_by("pk"))
+    url = desk_url("editorial:template_detail", zone.slug, template.pk)
+
+    def write() -> tuple[str, str]:
+        names = {"zone": zone.name, "name": template.name, "reviewer": review.reviewer}
+        if review.decision == Review.Decision.APPROVE:
+            subject = _("[%(zone)s] Template approved: %(name)s") % names
+            lines = [_("%(reviewer)s approved the template “%(name)s”.") % names]
+        else:
+            subject = _("[%(zone)s] Changes requested: %(name)s") % names
+            lines = [
+                _("%(reviewer)s asks for changes to the template “%(name)s”:\n\n%(comment)s")
+                % {**names, "comment": review.comment}
+            ]
+        if notes:
+            lines.append(
+                _("Notes on the values:") + "\n" + "\n".join(f"- {check.value_name}: {check.note}" for check in notes)
+            )
+        lines.append(_("Open the template: %(url)s") % {"url": url})
+        return subject, "\n\n".join(lines)
+
+    _mail(kind=POST_REVIEWED, people=[review.template_version.created_by], write=write)
+
+
 def post_published(*, post_id: int) -> None:
     """The unit head whose item became this post learns it is out, with the links."""
     post = Post.objects.select_related("zone", "item__submitted_by").get(pk=post_id)
@@ -240,6 +371,32 @@ def post_published(*, post_id: int) -> None:
         return subject, body
 
     _mail(kind=POST_PUBLISHED, people=[post.item.submitted_by], write=write)
+
+
+def follow_up_due(*, follow_up_id: int) -> None:
+    """The author of a real-time post and the zone's officers learn that its follow-up is due (the reopening after a
+    closure), with the proposed texts and the link to the page where it is published in one more click."""
+    follow_up = FollowUp.objects.select_related("zone", "post__author").get(pk=follow_up_id)
+    if follow_up.status != FollowUp.Status.PENDING:
+        return
+    zone, post = follow_up.zone, follow_up.post
+    Channel.forget_networks()
+    channels = {str(c.pk): c for c in Channel.objects.filter(zone=zone, pk__in=[int(pk) for pk in follow_up.texts])}
+    people = {person.pk: person for person in [post.author, *_members(zone, Role.OFFICER)]}
+    url = desk_url("editorial:follow_up_detail", zone.slug, follow_up.pk)
+
+    def write() -> tuple[str, str]:
+        subject = _("[%(zone)s] Follow-up due: %(title)s") % {"zone": zone.name, "title": post.title}
+        texts = "\n\n".join(f"{channels[pk].label}:\n{text}" for pk, text in follow_up.texts.items() if pk in channels)
+        lines = [
+            _("The follow-up of “%(title)s” is due since %(when)s. Proposed texts:")
+            % {"title": post.title, "when": _when(follow_up.due_at, zone)},
+            texts,
+            _("Publish it, or say it is not needed: %(url)s") % {"url": url},
+        ]
+        return subject, "\n\n".join(lines)
+
+    _mail(kind=FOLLOW_UP_DUE, people=people.values(), write=write)
 
 
 def publishing_alerts(*, alert_ids: list[int]) -> None:
@@ -284,3 +441,29 @@ def publishing_alerts(*, alert_ids: list[int]) -> None:
         return subject, body
 
     _mail(kind=None, people=_members(zone, Role.OFFICER), write=write)
+
+
+def urgent_post_published(*, post_id: int) -> None:
+    """The zone's directors learn that an urgent post went out without a review, with its reason: they read it in
+    their review-after queue. Not one a director may turn off: it went out in the police's name unread."""
+    post = Post.objects.select_related("zone", "author").get(pk=post_id)
+    zone = post.zone
+    directors = [person for person in _members(zone, Role.DIRECTOR) if person.pk != post.author_id]
+    url = desk_url("editorial:review_after_queue", zone.slug)
+
+    def write() -> tuple[str, str]:
+        subject = _("[%(zone)s] Urgent post published without review: %(title)s") % {
+            "zone": zone.name,
+            "title": post.title,
+        }
+        body = "\n\n".join(
+            [
+                _("%(person)s published an urgent post without a review first: “%(title)s”.")
+                % {"person": _name(post.author), "title": post.title},
+                _("Reason given: %(reason)s") % {"reason": post.urgent_reason},
+                _("Read it and acknowledge it: %(url)s") % {"url": url},
+            ]
+        )
+        return subject, body
+
+    _mail(kind=None, people=directors, write=write)

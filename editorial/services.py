@@ -45,6 +45,7 @@ from editorial.models import (
     Post,
     PostVariant,
     Review,
+    SignOff,
     Unit,
     Value,
     ValueCheck,
@@ -53,7 +54,7 @@ from editorial.models import (
     Zone,
 )
 from editorial.selectors.posts import default_channels
-from editorial.selectors.review import value_texts
+from editorial.selectors.review import ValueText, value_texts
 
 
 def post_snapshot(*, post: Post) -> dict[str, Any]:
@@ -372,6 +373,25 @@ def _channel_text(zone: Zone, main_texts: Mapping[str, str], channel: Channel) -
     return text_from_main(main_texts, channel_language=channel.language, zone_languages=zone.languages)
 
 
+def _require_delegated_draft(actor: Any, zone: Zone, *, category: Category | None, channels: list[Channel]) -> None:
+    """Officers draft any post; a unit head only under a grant of scope "posts" that covers the post's category and
+    every one of its channels. Read again at each save and submission: a right withdrawn while the form was open is
+    refused (``PermissionDenied`` once no grant lets them draft at all, ``WorkflowError`` when their grants no
+    longer cover this category or channel)."""
+    _require(permissions.can_draft_post(actor, zone))
+    if permissions.draft_right(actor, zone, category=category, channels=channels):
+        return
+    if category is None:
+        raise WorkflowError(
+            _("Choose the post's category: your delegated right covers some categories only."), code="not_delegated"
+        )
+    raise WorkflowError(
+        _("Your delegated right does not cover the category “%(category)s” on every channel ticked.")
+        % {"category": category.name},
+        code="not_delegated",
+    )
+
+
 def post_create(
     *,
     actor: Any,
@@ -390,9 +410,10 @@ def post_create(
     ``main_texts``: the post's main text per language of the zone. The channels of ``follows_main`` take their
     text from it (``editorial.compose.text_from_main``), whatever ``texts`` says for them; the others keep the
     text given, as written."""
-    _require(permissions.has_right(actor, zone, Right.DRAFT_POST))
+    _require(permissions.can_draft_post(actor, zone))
     _check_texts(zone, texts)
     _require_same_zone(zone, category, locality)
+    _require_delegated_draft(actor, zone, category=category, channels=list(texts))
     main = _main_texts(zone, main_texts or {})
     following = {channel.pk for channel in follows_main}
     media_add = _with_stored_images(media_add)
@@ -462,6 +483,20 @@ def post_update(
     with transaction.atomic():
         post = post_lock(post)
         _require(permissions.can_edit_post(actor, post))
+        if not permissions.has_right(actor, post.zone, Right.DRAFT_POST):
+            # A unit head saves under a grant that covers what the post becomes.
+            if category is not UNCHANGED:
+                _require_same_zone(post.zone, category)
+            if texts is not None:
+                _check_texts(post.zone, texts)
+            _require_delegated_draft(
+                actor,
+                post.zone,
+                category=post.category if category is UNCHANGED else category,
+                channels=list(texts)
+                if texts is not None
+                else [v.channel for v in post.variants.select_related("channel")],
+            )
         before = post_fingerprint(post=post)
         if title is not None:
             post.title = title
@@ -552,6 +587,8 @@ def post_submit(*, actor: Any, post: Post) -> Post:
         if post.planned_at is None:
             raise WorkflowError(_("Plan a date and time before review."))
         _require_every_language(post, variants)
+        if not permissions.has_right(actor, post.zone, Right.DRAFT_POST):
+            _require_delegated_draft(actor, post.zone, category=post.category, channels=[v.channel for v in variants])
         Post.objects.filter(pk=post.pk).update(status=Post.Status.IN_REVIEW, updated_at=timezone.now())
         post.refresh_from_db()
         audit_record(
@@ -562,6 +599,8 @@ def post_submit(*, actor: Any, post: Post) -> Post:
             data={"fingerprint": post_fingerprint(post=post)},
         )
         transaction.on_commit(lambda: notifications.post_awaits_review(post_id=post.pk))
+        if post.category is not None and post.category.signoff_unit_id is not None:
+            transaction.on_commit(lambda: notifications.post_awaits_signoff(post_id=post.pk))
     return post
 
 
@@ -569,6 +608,73 @@ def post_submit(*, actor: Any, post: Post) -> Post:
 class ValueAnswer:
     confirmed: bool
     note: str = ""
+
+
+def approval_checklist(
+    *,
+    zone: Zone,
+    answers: Mapping[int, ValueAnswer],
+    confidentiality_confirmed: bool,
+    override_reason: str,
+    findings: list[dict[str, Any]] | None,
+    language: str,
+) -> list[ValueText]:
+    """The checklist of an approval, the same for a post and a template (DESIGN.md section 4): every active value
+    of the zone confirmed, the confidentiality rules confirmed, and a reason for any finding of the scan.
+
+    Returns the values as the director read them (in ``language`` when the zone has it), for
+    ``value_checks_record``. Missing lines are refused all at once (``WorkflowError``), each with a code so that
+    the page shows it at its line: ``values_unconfirmed``, ``confidentiality_unconfirmed``,
+    ``override_reason_missing``."""
+    values = value_texts(
+        list(Value.objects.filter(zone=zone, is_active=True).order_by("order", "name")),
+        zone=zone,
+        language=language,
+    )
+    # Every missing line at once, so that the director completes the checklist in one go.
+    missing: list[WorkflowError] = []
+    unconfirmed = [v.name for v in values if not answers.get(v.pk, ValueAnswer(False)).confirmed]
+    if unconfirmed:
+        missing.append(
+            WorkflowError(
+                _("Confirm every value before approving (missing: %(values)s).") % {"values": ", ".join(unconfirmed)},
+                code="values_unconfirmed",
+            )
+        )
+    if not confidentiality_confirmed:
+        missing.append(
+            WorkflowError(
+                _("Confirm that the confidentiality rules are respected."), code="confidentiality_unconfirmed"
+            )
+        )
+    if findings and not override_reason.strip():
+        missing.append(
+            WorkflowError(
+                _("The confidentiality scan found something: correct the text, or give the reason to publish anyway."),
+                code="override_reason_missing",
+            )
+        )
+    if missing:
+        raise WorkflowError(missing)
+    return values
+
+
+def value_checks_record(*, review: Review, values: Sequence[ValueText], answers: Mapping[int, ValueAnswer]) -> None:
+    """One ValueCheck per value of an approval, with the value's text as the director read it."""
+    ValueCheck.objects.bulk_create(
+        [
+            ValueCheck(
+                review=review,
+                value=v.value,
+                value_name=v.name,
+                value_question=v.question,
+                language=v.language,
+                confirmed=True,
+                note=answers[v.pk].note,
+            )
+            for v in values
+        ]
+    )
 
 
 def post_approve(
@@ -602,40 +708,29 @@ def post_approve(
         current = post_fingerprint(post=post)
         if current != reviewed_fingerprint:
             raise WorkflowError(_("The post changed while you were reviewing it: read it again before approving."))
-        values = value_texts(
-            list(Value.objects.filter(zone=post.zone, is_active=True).order_by("order", "name")),
-            zone=post.zone,
-            language=language,
-        )
-        # Every missing line at once, so that the director completes the checklist in one go.
-        missing: list[WorkflowError] = []
-        unconfirmed = [v.name for v in values if not answers.get(v.pk, ValueAnswer(False)).confirmed]
-        if unconfirmed:
-            missing.append(
-                WorkflowError(
-                    _("Confirm every value before approving (missing: %(values)s).")
-                    % {"values": ", ".join(unconfirmed)},
-                    code="values_unconfirmed",
-                )
+        # A category may ask for a unit head's sign-off of exactly this version first (multi-step review).
+        signoff_missing = None
+        if not signoff_done(post=post, fingerprint=current):
+            signoff_missing = WorkflowError(
+                _("The head of %(unit)s must sign this post off before it is approved.")
+                % {"unit": post.category.signoff_unit.name},
+                code="signoff_missing",
             )
-        if not confidentiality_confirmed:
-            missing.append(
-                WorkflowError(
-                    _("Confirm that the confidentiality rules are respected."), code="confidentiality_unconfirmed"
-                )
+        try:
+            values = approval_checklist(
+                zone=post.zone,
+                answers=answers,
+                confidentiality_confirmed=confidentiality_confirmed,
+                override_reason=override_reason,
+                findings=findings,
+                language=language,
             )
-        if findings and not override_reason.strip():
-            missing.append(
-                WorkflowError(
-                    _(
-                        "The confidentiality scan found something: correct the text, or give the reason to publish "
-                        "anyway."
-                    ),
-                    code="override_reason_missing",
-                )
-            )
-        if missing:
-            raise WorkflowError(missing)
+        except WorkflowError as error:
+            if signoff_missing is None:
+                raise
+            raise WorkflowError([signoff_missing, *error.error_list]) from None
+        if signoff_missing is not None:
+            raise WorkflowError([signoff_missing])
         # Every approval is its own review, with this director's checks and notes, even of a version approved
         # before (voided by an edit, put back by another): the record says who approved what was published.
         review = Review.objects.create(
@@ -648,20 +743,7 @@ def post_approve(
             confidentiality_override_reason=override_reason.strip() if findings else "",
             snapshot=post_snapshot(post=post),
         )
-        ValueCheck.objects.bulk_create(
-            [
-                ValueCheck(
-                    review=review,
-                    value=v.value,
-                    value_name=v.name,
-                    value_question=v.question,
-                    language=v.language,
-                    confirmed=True,
-                    note=answers[v.pk].note,
-                )
-                for v in values
-            ]
-        )
+        value_checks_record(review=review, values=values, answers=answers)
         now = timezone.now()
         updated = Post.objects.filter(pk=post.pk, status=Post.Status.IN_REVIEW).update(
             status=Post.Status.APPROVED, approved_fingerprint=current, approved_by=actor, approved_at=now
@@ -688,6 +770,49 @@ def post_approve(
         transaction.on_commit(lambda: notifications.post_reviewed(review_id=review.pk))
     post.refresh_from_db()
     return review
+
+
+def signoff_done(*, post: Post, fingerprint: str) -> bool:
+    """Whether the post may go to the director: its category asks for no sign-off, or the head of the unit it names
+    signed off exactly this version (``fingerprint``: an edit after the sign-off voids it, like an approval)."""
+    category = post.category
+    if category is None or category.signoff_unit_id is None:
+        return True
+    return SignOff.objects.filter(post=post, unit_id=category.signoff_unit_id, fingerprint=fingerprint).exists()
+
+
+def post_sign_off(*, actor: Any, post: Post, note: str = "", reviewed_fingerprint: str | None = None) -> SignOff:
+    """The head of the unit the post's category names (``Category.signoff_unit``) confirms, before the director's
+    approval, that nothing in the post compromises an investigation or a person. The sign-off is bound to the post's
+    current fingerprint; ``reviewed_fingerprint``, when given, is the version the unit head read, and a post changed
+    since is refused.
+
+    ``PermissionDenied`` unless ``permissions.can_sign_off_post`` (a post in review); ``WorkflowError`` when the post
+    is no longer in review (``not_in_review``), changed while it was read (``changed``), or this version is signed
+    off already (``already_signed``)."""
+    with transaction.atomic():
+        post = post_lock(post)
+        if post.status != Post.Status.IN_REVIEW and permissions.signs_off_for(actor, post):
+            # The unit head is told why, rather than refused as if they had no right.
+            raise WorkflowError(_("This post is no longer waiting for review."), code="not_in_review")
+        _require(permissions.can_sign_off_post(actor, post))
+        current = post_fingerprint(post=post)
+        if reviewed_fingerprint is not None and reviewed_fingerprint != current:
+            raise WorkflowError(
+                _("The post changed while you were reading it: read it again before signing it off."), code="changed"
+            )
+        unit = post.category.signoff_unit
+        if SignOff.objects.filter(post=post, unit=unit, fingerprint=current).exists():
+            raise WorkflowError(_("This version is signed off already."), code="already_signed")
+        signoff = SignOff.objects.create(post=post, unit=unit, signed_by=actor, fingerprint=current, note=note.strip())
+        audit_record(
+            action="editorial.post.sign_off",
+            actor=actor,
+            zone=post.zone,
+            obj=post,
+            data={"unit": unit.name, "fingerprint": current, "note": note.strip(), "signoff": signoff.pk},
+        )
+    return signoff
 
 
 def post_request_changes(*, actor: Any, post: Post, comment: str) -> Review:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from editorial import publishing
+from editorial import followups, publishing
 
 
 @shared_task(name="editorial.tasks.heartbeat", ignore_result=True)
@@ -32,3 +32,10 @@ def reap_publications() -> dict[str, object]:
     """Sent by beat: settle stuck sends, re-enqueue lost messages, alert once per problem, e-mail the alerts."""
     report = publishing.publications_reap()
     return {"unknown": report.unknown, "requeued": report.requeued, "late": report.late, "skipped": report.skipped}
+
+
+@shared_task(name="editorial.tasks.remind_follow_ups", ignore_result=True)
+def remind_follow_ups() -> int:
+    """Sent by beat every minute: remind the authors and the officers of the follow-ups that are due, once each
+    (two runs at the same time remind nobody twice)."""
+    return followups.follow_ups_remind()

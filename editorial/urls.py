@@ -1,6 +1,9 @@
 from django.urls import path
 
-from editorial.views import checks, dashboard, items, plan, posts, publishing, review
+from editorial.views import checks, dashboard, items, members, plan, posts, publishing, review
+from editorial.views import fastlane as fastlane_views
+from editorial.views import followups as follow_up_views
+from editorial.views import templates as template_views
 
 app_name = "editorial"
 
@@ -25,6 +28,8 @@ urlpatterns = [
     path("z/<slug:zone_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/submit/", posts.post_submit, name="post_submit"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/comments/", posts.comment_add, name="comment_add"),
+    # Multi-step review: the unit head the post's category names signs it off before the director approves it.
+    path("z/<slug:zone_slug>/posts/<int:post_id>/sign-off/", posts.post_sign_off, name="post_sign_off"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
     # While the officer types a text: the review's confidentiality scan, the partner accounts to mention.
@@ -77,6 +82,49 @@ urlpatterns = [
         review.request_changes,
         name="request_changes",
     ),
+    # Templates (issue 13): written by the officer, approved once by the director.
+    path("z/<slug:zone_slug>/templates/", template_views.template_list, name="template_list"),
+    path("z/<slug:zone_slug>/templates/new/", template_views.template_create, name="template_create"),
+    path("z/<slug:zone_slug>/templates/<int:template_id>/", template_views.template_detail, name="template_detail"),
+    path("z/<slug:zone_slug>/templates/<int:template_id>/edit/", template_views.template_edit, name="template_edit"),
+    path(
+        "z/<slug:zone_slug>/templates/<int:template_id>/submit/",
+        template_views.template_submit,
+        name="template_submit",
+    ),
+    path(
+        "z/<slug:zone_slug>/templates/<int:template_id>/review/",
+        template_views.template_review,
+        name="template_review",
+    ),
+    path(
+        "z/<slug:zone_slug>/templates/<int:template_id>/request-changes/",
+        template_views.template_request_changes,
+        name="template_request_changes",
+    ),
+    path(
+        "z/<slug:zone_slug>/templates/<int:template_id>/retire/",
+        template_views.template_retire,
+        name="template_retire",
+    ),
+    # The fast lane: publishing from an approved template, urgent posts, and the director's review after.
+    path("z/<slug:zone_slug>/publish/", fastlane_views.fast_lane, name="fast_lane"),
+    path(
+        "z/<slug:zone_slug>/templates/<int:template_id>/publish/",
+        fastlane_views.template_publish,
+        name="template_publish",
+    ),
+    path("z/<slug:zone_slug>/urgent/new/", fastlane_views.urgent_post, name="urgent_post"),
+    path("z/<slug:zone_slug>/review-after/", fastlane_views.review_after_queue, name="review_after_queue"),
+    path(
+        "z/<slug:zone_slug>/review-after/<int:review_after_id>/acknowledge/",
+        fastlane_views.review_after_acknowledge,
+        name="review_after_acknowledge",
+    ),
+    # The zone's members and the rights delegated to unit heads (its administrator and director).
+    path("z/<slug:zone_slug>/members/", members.member_list, name="member_list"),
+    path("z/<slug:zone_slug>/members/<int:membership_id>/", members.member_detail, name="member_detail"),
+    path("z/<slug:zone_slug>/members/<int:membership_id>/revoke/", members.grant_revoke, name="grant_revoke"),
     # The weekly plan and its calendar feed.
     path("z/<slug:zone_slug>/plan/", plan.plan_week, name="plan"),
     path("z/<slug:zone_slug>/plan/<int:year>-W<int:week>/", plan.plan_week, name="plan_week"),
@@ -84,4 +132,21 @@ urlpatterns = [
     path("z/<slug:zone_slug>/plan/themes/<int:theme_id>/delete/", plan.theme_delete, name="theme_delete"),
     path("z/<slug:zone_slug>/plan/calendar/", plan.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", plan.calendar_feed, name="calendar_feed"),
+    # Follow-ups of real-time posts (a reopening after a closure): published as a reply in two clicks.
+    path("z/<slug:zone_slug>/follow-ups/", follow_up_views.follow_up_list, name="follow_up_list"),
+    path(
+        "z/<slug:zone_slug>/follow-ups/<int:follow_up_id>/",
+        follow_up_views.follow_up_detail,
+        name="follow_up_detail",
+    ),
+    path(
+        "z/<slug:zone_slug>/follow-ups/<int:follow_up_id>/publish/",
+        follow_up_views.follow_up_publish,
+        name="follow_up_publish",
+    ),
+    path(
+        "z/<slug:zone_slug>/follow-ups/<int:follow_up_id>/dismiss/",
+        follow_up_views.follow_up_dismiss,
+        name="follow_up_dismiss",
+    ),
 ]

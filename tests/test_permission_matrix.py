@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from editorial import services
 from editorial.clock import week_start
-from editorial.models import Category, Channel, Locality, Unit, Value
+from editorial.models import Category, Channel, Locality, Post, Unit, Value
 from tests import urlwalk
 from tests.urlwalk import ZoneObjects, admin_model, answered_by, ask, build_url, project_routes, sign_in
 
@@ -175,6 +175,95 @@ def approval(o: ZoneObjects) -> dict[str, Any]:
     return data
 
 
+def template_form(o: ZoneObjects) -> dict[str, Any]:
+    """A template for X with a usual and a free placeholder, as the template form sends it."""
+    x = o.channel
+    return {
+        "name": "Fermeture de route",
+        "channels": [x.pk],
+        f"text_{x.pk}": "Route fermée à {locality} : {reason}. #fermeture {locality_hashtag}",
+        "kind_reason": "text",
+        "max_reason": "60",
+        "hashtags": "#fermeture",
+    }
+
+
+def template_approval(o: ZoneObjects) -> dict[str, Any]:
+    """Every line of the checklist ticked, for the version of the template in review the director read."""
+    data: dict[str, Any] = {
+        "reviewed_fingerprint": o.template_in_review.current_version.fingerprint,
+        "confidentiality_confirmed": "on",
+    }
+    for value in Value.objects.filter(zone=o.zone, is_active=True):
+        data[f"value_{value.pk}"] = "on"
+    return data
+
+
+def template_instance_form(o: ZoneObjects) -> dict[str, Any]:
+    """The approved template's blanks filled in, published now on its channel (another day than the scene's
+    instance: the same values again would be refused as the same message sent twice)."""
+    return {
+        "version": o.template.approved_version_id,
+        "channels": [o.channel.pk],
+        "ph_locality": "Quévy",
+        "ph_road": "N6",
+        "ph_date": f"{timezone.localdate() + timedelta(days=1):%Y-%m-%d}",
+        "when": "now",
+    }
+
+
+def urgent_form(o: ZoneObjects) -> dict[str, Any]:
+    """An urgent post with a reason and a code of the officer's app (the others are refused before the code)."""
+    from accounts import mfa
+    from tests.factories import totp_code, with_authenticator
+
+    officer = o.users.officer
+    if mfa.totp_device(officer) is None:
+        with_authenticator(officer)
+    return {
+        "title": "Accident N6",
+        "category": Category.objects.filter(zone=o.zone).first().pk,
+        "channels": [o.channel.pk],
+        "text_fr": "Accident sur la N6 : évitez le secteur.",
+        "reason": "Route bloquée",
+        "code": totp_code(officer),
+    }
+
+
+def sign_off(o: ZoneObjects) -> dict[str, Any]:
+    """The post in review made of a category that asks for the Judiciaire head's sign-off (head2), and that head's
+    confirmation of the version shown."""
+    judicial = Category.objects.create(
+        zone=o.zone, name="Appel à témoins", signoff_unit=Unit.objects.get(zone=o.zone, name="Judiciaire")
+    )
+    Post.objects.filter(pk=o.in_review.pk).update(category=judicial)
+    return {"reviewed_fingerprint": services.post_fingerprint(post=o.in_review), "confirmed": "on", "note": ""}
+
+
+def grant_form(o: ZoneObjects) -> dict[str, Any]:
+    """The Trafic head (the member of the address) allowed to publish speed-control templates on X."""
+    return {
+        "scope": "templates",
+        "channels": [o.channel.pk],
+        "categories": [Category.objects.filter(zone=o.zone).first().pk],
+    }
+
+
+def revoke_form(o: ZoneObjects) -> dict[str, Any]:
+    """A right of the Trafic head in force, withdrawn (each request is rolled back: it stays in force for the next)."""
+    from accounts import grants
+    from accounts.models import Membership
+
+    right = grants.grant_create(
+        actor=o.users.admin,
+        membership=Membership.objects.get(user=o.users.unit_head, zone=o.zone),
+        scope="templates",
+        channels=[o.channel],
+        categories=[Category.objects.filter(zone=o.zone).first()],
+    )
+    return {"grant": right.pk, "reason": "Changement de service"}
+
+
 def theme_form(o: ZoneObjects) -> dict[str, Any]:
     monday = week_start(timezone.localdate() + timedelta(weeks=1))
     return {"week_start": f"{monday:%Y-%m-%d}", "title": "Prévention des vols", "notes": ""}
@@ -264,6 +353,15 @@ MATRIX: dict[str, Entry] = {
         to="post_detail",
         on={"post_id": "draft"},
         data=lambda o: {"body": "Vu, merci pour le suivi."},
+    ),
+    # Multi-step review (issue 13): the head of the unit the category names (head2, Judiciaire) signs the post in
+    # review off; the Trafic head reads it (their item) but does not sign it off.
+    "editorial:post_sign_off": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      302      403      403      403      404      404",
+        to="post_detail",
+        on={"post_id": "in_review"},
+        data=sign_off,
     ),
     "editorial:post_share": entry(
         get=NOT_ALLOWED,
@@ -384,6 +482,126 @@ MATRIX: dict[str, Entry] = {
         to="review_queue",
         on={"post_id": "in_review"},
         data=lambda o: {"comment": "Retirez le nom de la rue, s'il vous plaît."},
+    ),
+    # Templates (issue 13): the officer writes them, the director reviews them; both read the list. Unit heads
+    # read the approved ones once a grant lets them publish (none here).
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:template_list": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:template_create": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=                       "login    403      403      302      403      403      404      404",
+        to="template_detail",
+        data=template_form,
+    ),
+    "editorial:template_detail": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:template_edit": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=                       "login    403      403      302      403      403      404      404",
+        to="template_detail",
+        on={"template_id": "template_draft"},
+        data=template_form,
+    ),
+    "editorial:template_submit": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      302      403      403      404      404",
+        to="template_detail",
+        on={"template_id": "template_draft"},
+    ),
+    "editorial:template_review": entry(
+        get=                        "login    403      403      403      200      403      404      404",
+        post=                       "login    403      403      403      302      403      404      404",
+        to="review_queue",
+        on={"template_id": "template_in_review"},
+        data=template_approval,
+    ),
+    "editorial:template_request_changes": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      403      302      403      404      404",
+        to="review_queue",
+        on={"template_id": "template_in_review"},
+        data=lambda o: {"comment": "Ajoutez la déviation, s'il vous plaît."},
+    ),
+    "editorial:template_retire": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      302      302      403      404      404",
+        to="template_detail",
+        data=lambda o: {"reason": "Plus utilisé."},
+    ),
+    # The fast lane (issue 13): who publishes (the officer; a unit head only under a grant, none here) fills in an
+    # approved template or writes an urgent post; the director reads them afterwards.
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:fast_lane": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:template_publish": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=                       "login    403      403      302      403      403      404      404",
+        to="post_detail",
+        data=template_instance_form,
+    ),
+    "editorial:urgent_post": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=                       "login    403      403      302      403      403      404      404",
+        to="post_detail",
+        data=urgent_form,
+    ),
+    "editorial:review_after_queue": entry(
+        get=                        "login    403      403      403      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:review_after_acknowledge": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      403      302      403      404      404",
+        to="review_after_queue",
+        data=lambda o: {"comment": "Vu."},
+    ),
+    # Follow-ups (issue 13): read by whoever reads the original (and its author); published or dismissed by who may
+    # publish the original's category on its channels (the officer here; a delegated head for their own).
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:follow_up_list": entry(
+        get=                        "login    403      403      200      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:follow_up_detail": entry(
+        get=                        "login    403      403      200      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:follow_up_publish": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      302      403      403      404      404",
+        to="post_detail",
+    ),
+    "editorial:follow_up_dismiss": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      302      403      403      404      404",
+        to="follow_up_detail",
+        data=lambda o: {"reason": "Rouverte plus tôt, déjà annoncé."},
+    ),
+    # Members and their delegated rights (issue 13): the zone's administrator and director. The member of the address
+    # is the Trafic head; POSTs need a fresh proof of identity (the sessions here have one).
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:member_list": entry(
+        get=                        "login    403      403      403      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:member_detail": entry(
+        get=                        "login    403      403      403      200      200      404      404",
+        post=                       "login    403      403      403      302      302      404      404",
+        to="member_detail",
+        data=grant_form,
+    ),
+    "editorial:grant_revoke": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      403      302      302      404      404",
+        to="member_detail",
+        data=revoke_form,
     ),
     # The plan: officer, director and administrator read it; the officer plans the themes.
     #                                anon     head     head2    officer  director admin    zone B   zone B admin
@@ -615,8 +833,11 @@ ADMIN_MODELS: dict[str, set[str]] = {
     "editorial.locality": {"view", "add", "change", "delete"},
     "editorial.channel": {"view", "add", "change", "delete"},
     "editorial.partneraccount": {"view", "add", "change", "delete"},  # the accounts posts mention
+    "editorial.road": {"view", "add", "change", "delete"},  # the roads a template's {road} picks from
+    "editorial.template": {"view"},  # written and reviewed on the desk, where every change is audited
     "editorial.auditevent": {"view"},  # append-only: read, never added, changed or deleted
     "accounts.membership": {"view", "add", "change", "delete"},
+    "accounts.grant": {"view"},  # granted and withdrawn on the desk's members page (checked, audited): read here
     "accounts.user": {"view", "add", "change"},  # people are deactivated, never deleted
     # django-axes' records of sign-in attempts name people and addresses of every zone: superusers only.
     "axes.accessattempt": set(),

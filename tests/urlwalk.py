@@ -46,6 +46,7 @@ from editorial.models import (
     PartnerAccount,
     Post,
     Publication,
+    Road,
     Unit,
     Value,
     VariantMedia,
@@ -162,6 +163,14 @@ class ZoneObjects:
     feed: CalendarFeed  # the officer's
     event: AuditEvent
     group: Group
+    # Templates (issue 13): an approved one (with the zone's road), one in review, a draft.
+    template: Any = None
+    template_in_review: Any = None
+    template_draft: Any = None
+    # The fast lane (issue 13): an instance of ``template`` the officer published, waiting for review after.
+    review_after: Any = None
+    # Follow-ups (issue 13): one of that instance, due now; the instance is out on X.
+    follow_up: Any = None
 
     @property
     def zone(self) -> Zone:
@@ -186,6 +195,10 @@ class ZoneObjects:
             "publication_id": self.unknown.pk,
             "channel_id": self.channel.pk,
             "theme_id": self.theme.pk,
+            "membership_id": Membership.objects.get(user=self.users.unit_head, zone=self.zone).pk,
+            "template_id": self.template.pk,
+            "review_after_id": self.review_after.pk if self.review_after is not None else 0,
+            "follow_up_id": self.follow_up.pk if self.follow_up is not None else 0,
             "token": self.feed.token,
             "year": year,
             "week": week,
@@ -218,14 +231,33 @@ class ZoneObjects:
             "editorial.locality": Locality.objects.filter(zone=zone).first(),
             "editorial.channel": self.channel,
             "editorial.partneraccount": PartnerAccount.objects.filter(zone=zone).first(),
+            "editorial.road": Road.objects.filter(zone=zone).first(),
+            "editorial.template": self.template,
             "editorial.auditevent": self.event,
             "accounts.membership": Membership.objects.get(user=self.users.unit_head, zone=zone),
             "accounts.user": self.users.unit_head,
         }
         if model in objects:
             return objects[model]
+        if model == "accounts.grant":
+            return withdrawn_grant(self)
         # Any other model (a library's): one of its rows, if the zone's life so far made one.
         return apps.get_model(model).objects.order_by("pk").first()
+
+
+def withdrawn_grant(objects: ZoneObjects) -> Any:
+    """A right once delegated to the Trafic head and withdrawn (issue 13): a row for the admin's pages that gives
+    nobody any right."""
+    from accounts import grants
+
+    right = grants.grant_create(
+        actor=objects.users.admin,
+        membership=Membership.objects.get(user=objects.users.unit_head, zone=objects.zone),
+        scope="templates",
+        channels=[objects.channel],
+        categories=[Category.objects.filter(zone=objects.zone).first()],
+    )
+    return grants.grant_revoke(actor=objects.users.admin, grant=right)
 
 
 def make_zone_objects(zone_users: Any) -> ZoneObjects:
@@ -292,7 +324,79 @@ def make_zone_objects(zone_users: Any) -> ZoneObjects:
         feed=feed,
         event=event,
         group=Group.objects.create(name="Relecteurs"),
+        **(templates := make_templates(zone_users)),
+        review_after=make_fast_lane(zone_users, templates["template"]),
+        follow_up=make_follow_up(zone_users),
     )
+
+
+def make_fast_lane(zone_users: Any, template: Any) -> Any:
+    """An instance of the approved template published by the officer: its review after waits for the director."""
+    from editorial import fastlane
+    from editorial.models import ReviewAfter
+
+    x = Channel.objects.filter(zone=zone_users.zone, kind=Channel.Kind.X, language=Language.FR).order_by("pk").first()
+    post = fastlane.template_instance_publish(
+        actor=zone_users.officer,
+        template=template,
+        version_id=template.approved_version_id,
+        raw_values={"locality": "Quévy", "road": "N6", "date": timezone.localdate().isoformat()},
+        channels=[x],
+    )
+    return ReviewAfter.objects.get(post=post)
+
+
+def make_follow_up(zone_users: Any) -> Any:
+    """A follow-up of the fast lane's instance (made just before), due now; the instance went out on X, so the
+    follow-up can be published as a reply there."""
+    from editorial.models import FollowUp, ReviewAfter
+
+    post = ReviewAfter.objects.filter(zone=zone_users.zone).latest("pk").post
+    publication = Publication.objects.filter(post=post).order_by("pk").first()
+    Publication.objects.filter(pk=publication.pk).update(
+        status=Publication.Status.PUBLISHED,
+        external_id="1900000000000000001",
+        external_url="https://x.com/zone/status/1900000000000000001",
+        published_at=timezone.now(),
+    )
+    return FollowUp.objects.create(
+        zone=zone_users.zone,
+        post=post,
+        due_at=timezone.now(),
+        texts={str(publication.channel_id): "Route rouverte à Quévy."},
+        created_by=zone_users.officer,
+    )
+
+
+def make_templates(zone_users: Any) -> dict[str, Any]:
+    """A template in each state a page shows: approved, in review, draft (``editorial.template_services``)."""
+    from editorial import template_services
+    from editorial.services import ValueAnswer
+
+    zone, officer = zone_users.zone, zone_users.officer
+    Road.objects.create(zone=zone, name="N6", hashtag="#N6")
+    x = Channel.objects.filter(zone=zone, kind=Channel.Kind.X, language=Language.FR).order_by("pk").first()
+    made = {}
+    for key, name in (
+        ("template", "Contrôle radar"),
+        ("template_in_review", "Route fermée"),
+        ("template_draft", "Bouchon"),
+    ):
+        made[key] = template_services.template_create(
+            actor=officer, zone=zone, name=name, texts={x: f"{name} à {{locality}} sur la {{road}} le {{date}}"}
+        )
+    for key in ("template", "template_in_review"):
+        template_services.template_submit(actor=officer, template=made[key])
+    template_services.template_approve(
+        actor=zone_users.director,
+        template=made["template"],
+        reviewed_fingerprint=made["template"].current_version.fingerprint,
+        answers={v.pk: ValueAnswer(True) for v in Value.objects.filter(zone=zone, is_active=True)},
+        confidentiality_confirmed=True,
+    )
+    for template in made.values():
+        template.refresh_from_db()
+    return made
 
 
 @pytest.fixture

@@ -358,6 +358,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(PUBLISH_REAP_SECONDS),
         "options": {"expires": PUBLISH_REAP_SECONDS},
     },
+    # Follow-ups that are due (issue 13): the author and the officers are reminded once (editorial.followups).
+    "remind-follow-ups": {
+        "task": "editorial.tasks.remind_follow_ups",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
 }
 
 # --- E-mail --------------------------------------------------------------------------------------------

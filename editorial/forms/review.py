@@ -59,6 +59,8 @@ class ApproveForm(forms.Form):
     def __init__(self, *args: Any, values: Sequence[ValueText], has_findings: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.values = list(values)
+        # The refusal for want of a unit head's sign-off (``services.post_approve``'s ``signoff_missing``).
+        self.signoff_refusal = ""
         for value in self.values:
             self.fields[f"value_{value.pk}"] = forms.BooleanField(
                 label=value.name, required=False, widget=forms.CheckboxInput(attrs={"data-review-check": ""})
@@ -92,6 +94,10 @@ class ApproveForm(forms.Form):
             elif refusal.code == "confidentiality_unconfirmed":
                 self.add_error("confidentiality_confirmed", refusal)
                 continue
+            elif refusal.code == "signoff_missing":
+                # Shown at the sign-off's place on the page (``#signoff``), not in the checklist.
+                self.signoff_refusal = " ".join(refusal.messages)
+                continue
             elif refusal.code == "override_reason_missing" and "override_reason" in self.fields:
                 self.add_error(
                     "override_reason",
@@ -104,6 +110,8 @@ class ApproveForm(forms.Form):
         """The error summary's lines, in the order of the page: (the id of the field it is about, or "" for the
         form as a whole, the message)."""
         links: list[tuple[str, str]] = [("", str(message)) for message in self.non_field_errors()]
+        if self.signoff_refusal:
+            links.append(("signoff", self.signoff_refusal))
         links += [("", str(message)) for message in self["reviewed_fingerprint"].errors]
         names = [name for value in self.values for name in (f"value_{value.pk}", f"note_{value.pk}")]
         names += [name for name in ("confidentiality_confirmed", "override_reason") if name in self.fields]
@@ -128,4 +136,30 @@ class RequestChangesForm(forms.Form):
         max_length=COMMENT_MAX,
         error_messages={"required": _("Say what should change: the officer will read it.")},
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SignOffForm(forms.Form):
+    """A unit head's sign-off of a post before the director's review (a category that asks for it)."""
+
+    # The fingerprint of the version the page showed (rendered by the template, like the approval's).
+    reviewed_fingerprint = forms.CharField(
+        max_length=64,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("The page was not sent completely: read the post again before signing it off."),
+            "max_length": _("The page was not sent completely: read the post again before signing it off."),
+        },
+    )
+    confirmed = forms.BooleanField(
+        label=_("Nothing in this post compromises an investigation or a person."),
+        error_messages={
+            "required": _("Tick the confirmation to sign off, or tell the officer in a comment what should change.")
+        },
+    )
+    note = _TextField(
+        label=_("Note for the director (optional)"),
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

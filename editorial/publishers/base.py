@@ -287,6 +287,25 @@ def read_image(media: VariantMedia) -> tuple[str, bytes, str]:
     return name, content, mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+def replying_to(variant: PostVariant) -> str:
+    """For a follow-up (``Post.follows_up``): the network's id of its original on the variant's channel, when the
+    original is published there; "" otherwise (an ordinary post, or an original that did not go out on this channel:
+    then the follow-up is an ordinary post there). One query, made before any call."""
+    from editorial.models import Publication
+
+    external_id = (
+        Publication.objects.filter(
+            post__follow_up_posts=variant.post_id,
+            channel_id=variant.channel_id,
+            status=Publication.Status.PUBLISHED,
+        )
+        .exclude(external_id="")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    return external_id or ""
+
+
 def at_time(moment: datetime, tz: ZoneInfo) -> str:
     """``14:05`` today in the zone, ``21/03/2026 14:05`` another day: what the officer reads in a message."""
     local = timezone.localtime(moment, tz)

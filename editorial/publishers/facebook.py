@@ -6,7 +6,13 @@
   so that Facebook shows its preview);
 - one image: one ``POST /{page-id}/photos`` with the file in ``source`` and ``caption``: the photo is the post;
 - several images: each one ``POST /{page-id}/photos`` with ``published=false`` (nothing public yet), then the
-  create call ``POST /{page-id}/feed`` with ``message`` and ``attached_media[i]={"media_fbid": ...}``.
+  create call ``POST /{page-id}/feed`` with ``message`` and ``attached_media[i]={"media_fbid": ...}``;
+- a follow-up (``Post.follows_up``: a reopening after a closure) without images, whose original is published on the
+  same page: one ``POST /{original post id}/comments`` with ``message``, a comment of the page under the original.
+  Not an edit of the original: an edit would change the text the director approved and the evidence of what was
+  published, and followers are not told of an edit; a comment sits under the original where its readers look, and
+  is its own create call, made at most once like every publication. Its address is built from the comment's id
+  like a post's.
 
 Alt text cannot be sent: the Graph API has no field for it on page photos (Facebook writes its own automatic
 alt text). The officer still writes it: X uses it and the preview shows it.
@@ -70,6 +76,7 @@ from editorial.publishers.base import (
     later,
     not_connected,
     read_image,
+    replying_to,
     server_error,
     shared_session,
     transport_error,
@@ -138,9 +145,14 @@ class Publisher(BasePublisher):
         page = channel.handle.strip()
         tz = channel.zone.tzinfo
         images = [read_image(item) for item in variant.media.all()]
+        original = replying_to(variant) if not images else ""
         graph, session = self._connect(channel)
         with session.within(budget):
-            if not images:
+            if original:
+                result = self._call(
+                    session, tz, CREATE, lambda: graph.put_object(original, "comments", message=variant.text)
+                )
+            elif not images:
                 fields = {"message": variant.text}
                 if link := first_link(variant.text):
                     fields["link"] = link

@@ -8,6 +8,8 @@ api_secret, access_token, access_token_secret):
    for images (tweepy 4.17 only knows the v1.1 upload host); then ``POST {base}/2/media/metadata`` with JSON
    ``{"id": ..., "metadata": {"alt_text": {"text": ...}}}``: alt text is required in this project;
 2. exactly one create call: ``Client.create_tweet(text=..., media_ids=...)``, i.e. ``POST {base}/2/tweets``.
+   A follow-up (a reopening after a closure: ``Post.follows_up``) whose original is published on the same account
+   is a reply to it, ``in_reply_to_tweet_id``, so that it lands in the original's thread.
 
 tweepy sets no timeout and hard-codes ``https://api.twitter.com``: the client gets an ``ApiSession`` that adds
 the timeouts to every request and sends that host to ``base_url``, the one session of the worker process for that
@@ -64,6 +66,7 @@ from editorial.publishers.base import (
     later,
     not_connected,
     read_image,
+    replying_to,
     server_error,
     shared_session,
     transport_error,
@@ -113,11 +116,17 @@ class Publisher(BasePublisher):
         channel = variant.channel
         tz = channel.zone.tzinfo
         images = [(read_image(media), media.alt_text) for media in variant.media.all()]
+        in_reply_to = replying_to(variant)
         client, session, auth = self._connect(channel)
         with session.within(budget):
             media_ids = [self._upload(session, auth, image, alt_text, tz) for image, alt_text in images]
             try:
-                response = client.create_tweet(text=variant.text, media_ids=media_ids or None, user_auth=True)
+                response = client.create_tweet(
+                    text=variant.text,
+                    media_ids=media_ids or None,
+                    in_reply_to_tweet_id=in_reply_to or None,
+                    user_auth=True,
+                )
             except (tweepy.HTTPException, requests.RequestException, *_TWEEPY_READING_ERRORS) as exc:
                 raise self._error(exc, session, CREATE, tz) from exc
         tweet_id = str(_data(response, CREATE).get("id") or "")

@@ -11,7 +11,8 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from editorial.clock import local_day_bounds
-from editorial.models import Post, PostVariant, Review, ValueCheck, Zone
+from editorial.models import FollowUp, Post, PostVariant, Review, ValueCheck, Zone
+from editorial.selectors.followups import follow_ups_of_zone
 from editorial.selectors.plan import shown_between, with_going_out
 from editorial.selectors.publishing import (
     ProblemCounts,
@@ -75,6 +76,17 @@ def director_queue(*, zone: Zone) -> list[Post]:
     """The posts waiting for review, oldest due first (a post without a time cannot be submitted)."""
     return list(
         _posts_with_channels(zone).filter(status=Post.Status.IN_REVIEW).order_by("planned_at", "pk")[:DASHBOARD_ROWS]
+    )
+
+
+def follow_ups_due(*, zone: Zone, author_id: int | None, now: datetime | None = None) -> list[FollowUp]:
+    """Follow-ups to publish now (issue 13): pending and due, oldest first; the zone's for an officer
+    (``author_id`` None), the author's own for a unit head who published the original. One query."""
+    now = now or timezone.now()
+    return list(
+        follow_ups_of_zone(zone, author_id=author_id)
+        .filter(status=FollowUp.Status.PENDING, due_at__lte=now)
+        .order_by("due_at", "pk")[:DASHBOARD_ROWS]
     )
 
 

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "editorial.post.create": _("Created the draft"),
     "editorial.post.update": _("Edited the post"),
     "editorial.post.submit": _("Submitted it for review"),
+    "editorial.post.sign_off": _("Signed it off for the director's review"),
     "editorial.post.approve": _("Approved it"),
     "editorial.post.request_changes": _("Asked for changes"),
     "editorial.post.confidentiality_override": _("Approved despite confidentiality findings"),
@@ -41,6 +42,13 @@ ACTION_LABELS = {
     "editorial.post.cancel": _("Cancelled it"),
     "editorial.post.publish_now": _("Asked to publish it now"),
     "editorial.comment.add": _("Commented"),
+    "editorial.post.fast_lane": _("Published it in the fast lane (from an approved template, or urgent)"),
+    "editorial.post.fast_lane_held": _("Sent it to the review instead of the fast lane"),
+    "editorial.post.review_after": _("Read it after it was published (review after)"),
+    "editorial.follow_up.plan": _("Planned its follow-up"),
+    "editorial.follow_up.remind": _("Reminded the team that its follow-up is due"),
+    "editorial.follow_up.publish": _("Published its follow-up"),
+    "editorial.follow_up.dismiss": _("Marked its follow-up not needed"),
 }
 
 

@@ -38,6 +38,11 @@ def zone_nav(context: template.Context, zone: Any) -> dict[str, Any]:
         "zone": zone,
         "rights": permissions.rights_in(user, zone),
         "is_unit_head": Role.UNIT_HEAD in permissions.roles_in(user, zone),
+        # Publishing from templates (issue 13): the officers, and unit heads with a delegated right (one query then).
+        "uses_templates": permissions.can_use_templates(user, zone),
+        # Issue 13: a unit head drafting under a delegated right; the administrator and director managing rights.
+        "can_draft": permissions.can_draft_post(user, zone),
+        "can_manage_grants": permissions.can_manage_grants(user, zone),
         "current": context["request"].resolver_match.url_name if context["request"].resolver_match else "",
     }
 

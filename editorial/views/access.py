@@ -21,6 +21,15 @@ def zone_with_right(user: Any, zone_slug: str, right: Right) -> Zone:
     return zone
 
 
+def zone_for_drafting(user: Any, zone_slug: str) -> Zone:
+    """The user's zone (404 if they are not a member), and 403 unless they may draft posts in it: the officers, and
+    unit heads under a grant of scope "posts" (``permissions.can_draft_post``)."""
+    zone = permissions.zone_for_user_or_404(user, zone_slug)
+    if not permissions.can_draft_post(user, zone):
+        raise PermissionDenied
+    return zone
+
+
 def post_for_user(user: Any, zone_slug: str, post_id: int) -> tuple[Zone, Post]:
     """The post if the user may read it: 404 for another zone's post, 403 for one they may not see."""
     zone = permissions.zone_for_user_or_404(user, zone_slug)

@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import permissions
-from accounts.permissions import Right
 from editorial import confidentiality
 from editorial.models import Item, PartnerAccount, Post, Zone
-from editorial.views.access import zone_with_right
+from editorial.views.access import zone_for_drafting
 
 # Longer than any text a channel takes (Facebook: 63,206 characters), so every text that can be saved is checked.
 MAX_TEXT_CHARS = 70_000
@@ -96,7 +95,7 @@ def confidentiality_check(request: HttpRequest, zone_slug: str) -> JsonResponse:
     """POST ``text`` (and ``post`` or ``item``, whose confidentiality notes are checked too): the findings of the
     review's scan, each with its kind, label (in the officer's language), masked excerpt and place in the text
     (``start`` and ``end`` in UTF-16 code units, as the page's JavaScript counts)."""
-    zone = zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
+    zone = zone_for_drafting(request.user, zone_slug)
     wait = _over_the_limit(request.user)
     if wait:
         return _error(
@@ -133,7 +132,7 @@ def confidentiality_check(request: HttpRequest, zone_slug: str) -> JsonResponse:
 @require_safe
 def partner_directory(request: HttpRequest, zone_slug: str) -> JsonResponse:
     """The zone's active partner accounts, for @-completion: name, kind, X handle, Facebook page name."""
-    zone = zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
+    zone = zone_for_drafting(request.user, zone_slug)
     partners = PartnerAccount.objects.filter(zone=zone, is_active=True).order_by("name", "pk")
     return JsonResponse(
         {

@@ -11,6 +11,9 @@ from accounts.models import Role
 from accounts.permissions import Right
 from editorial import selectors
 from editorial.selectors import desk
+from editorial.selectors import fastlane as fastlane_selectors
+from editorial.selectors import members as member_selectors
+from editorial.selectors.signoff import awaiting_signoff
 
 
 @login_required
@@ -40,6 +43,26 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
     if permissions.can_watch_publishing(request.user, zone):
         watch = desk.publishing_watch(zone=zone, worker_seen_at=worker_seen_at)
         attention = desk.attention(zone=zone)
+    # Follow-ups due (issue 13): the officers see the zone's, a unit head who publishes from templates their own.
+    follow_ups_due = None
+    if Right.PUBLISH_POST in rights:
+        follow_ups_due = desk.follow_ups_due(zone=zone, author_id=None)
+    elif permissions.can_use_templates(request.user, zone):
+        follow_ups_due = desk.follow_ups_due(zone=zone, author_id=request.user.pk)
+    # The fast lane (issue 13): the director's posts to read after publishing, the author's fast-lane posts of today.
+    fast_lane_director = fast_lane_mine = None
+    if permissions.can_review_after(request.user, zone):
+        fast_lane_director = fastlane_selectors.director_fast_lane(zone=zone)
+    uses_templates = permissions.can_use_templates(request.user, zone)
+    if uses_templates:
+        fast_lane_mine = fastlane_selectors.my_fast_lane_today(zone=zone, user=request.user)
+    # A unit head reads the rights delegated to them, their own posts, and the posts waiting for their sign-off.
+    my_grants = my_posts = signoffs = None
+    if Role.UNIT_HEAD in roles:
+        my_grants = member_selectors.my_grants(user=request.user, zone=zone)
+        signoffs = awaiting_signoff(user=request.user, zone=zone)
+        if permissions.can_draft_post(request.user, zone) and Right.DRAFT_POST not in rights:
+            my_posts = member_selectors.my_posts(user=request.user, zone=zone)
     return render(
         request,
         "editorial/dashboard.html",
@@ -55,5 +78,14 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "worker_seen_at": worker_seen_at,
             "watch": watch,
             "attention": attention,
+            "fast_lane_director": fast_lane_director,
+            "fast_lane_mine": fast_lane_mine,
+            "uses_templates": uses_templates,
+            "may_urgent": uses_templates and fastlane_selectors.may_start_urgent(request.user, zone),
+            "follow_ups_due": follow_ups_due,
+            "my_grants": my_grants,
+            "my_posts": my_posts,
+            "awaiting_signoff": signoffs,
+            "can_draft": permissions.can_draft_post(request.user, zone),
         },
     )

@@ -17,13 +17,15 @@ from editorial import services
 from editorial.forms.common import clean_text
 from editorial.forms.posts import CommentForm, PostForm, ShareForm, item_links
 from editorial.forms.publishing import PublicationsBlock, publications_block
+from editorial.forms.review import SignOffForm
 from editorial.models import Category, Locality, Post, Unit, VariantMedia, Zone
 from editorial.selectors import desk as desk_selectors
 from editorial.selectors import items as item_selectors
 from editorial.selectors import plan as plan_selectors
 from editorial.selectors import posts as post_selectors
+from editorial.selectors.signoff import signoff_state
 from editorial.services import WorkflowError
-from editorial.views.access import post_for_user, zone_with_right
+from editorial.views.access import post_for_user, zone_for_drafting
 from editorial.xtext import fit_proposal, parse_tweet
 
 _CONTENT_TYPES = {
@@ -42,20 +44,31 @@ X_FIT_MAX_CHARS = 70_000
 def _post_form(request: HttpRequest, zone: Zone, post: Post | None = None) -> PostForm:
     categories = list(Category.objects.filter(zone=zone).order_by("name"))
     localities = list(Locality.objects.filter(zone=zone).order_by("name"))
+    channels = list(post_selectors.zone_channels(zone=zone))
+    initial_channels = post_selectors.default_channels(zone=zone, category=None) if post is None else ()
+    # A unit head drafting under a delegated right is offered the categories and channels their grants cover (and
+    # keeps those the post has, so that nothing is dropped unseen; saving it still needs a grant for them).
+    limits = permissions.drafting_limits(request.user, zone)
+    if limits is not None:
+        category_ids, channel_ids = limits
+        kept_channels = {v.channel_id for v in post.variants.all()} if post is not None else set()
+        categories = [c for c in categories if c.pk in category_ids or (post is not None and c.pk == post.category_id)]
+        channels = [c for c in channels if c.pk in channel_ids or c.pk in kept_channels]
+        initial_channels = [c for c in initial_channels if c.pk in channel_ids]
     bound = request.method == "POST"
     item = post.item if post is not None else None
     return PostForm(
         request.POST if bound else None,
         request.FILES if bound else None,
         zone=zone,
-        channels=list(post_selectors.zone_channels(zone=zone)),
+        channels=channels,
         categories=categories,
         localities=localities,
         post=post,
         variants=post_selectors.post_variants(post=post) if post is not None else None,
         item=item,
         attachments=item_selectors.item_attachments(item=item) if item is not None else (),
-        initial_channels=post_selectors.default_channels(zone=zone, category=None) if post is None else (),
+        initial_channels=initial_channels,
     )
 
 
@@ -84,6 +97,13 @@ def _render_form(request: HttpRequest, zone: Zone, form: PostForm, post: Post | 
     return render(request, "editorial/post_form.html", context)
 
 
+def _add_refusal(form: PostForm, error: WorkflowError) -> None:
+    """A refusal of the service at its field: a delegated right that does not cover the category or channels is
+    said at the category; any other at the top of the form."""
+    for refusal in error.error_list:
+        form.add_error("category" if refusal.code == "not_delegated" else None, refusal)
+
+
 def _after_save(request: HttpRequest, zone: Zone, post: Post, *, saved: str) -> HttpResponse:
     """After a save: submit for review when the officer asked to (the form checked what review needs), or say it
     is saved. A refusal by the service (something the form cannot know) leaves the draft saved, and says why."""
@@ -109,13 +129,13 @@ def _after_save(request: HttpRequest, zone: Zone, post: Post, *, saved: str) -> 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
-    zone = zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
+    zone = zone_for_drafting(request.user, zone_slug)
     form = _post_form(request, zone)
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_create(actor=request.user, zone=zone, **form.create_kwargs())
         except WorkflowError as error:
-            form.add_error(None, error)
+            _add_refusal(form, error)
         else:
             return _after_save(request, zone, post, saved=_("The draft is saved."))
     return _render_form(request, zone, form, None)
@@ -126,7 +146,7 @@ def post_create(request: HttpRequest, zone_slug: str) -> HttpResponse:
 def x_fit(request: HttpRequest, zone_slug: str) -> JsonResponse:
     """A version of an X text that fits (``xtext.fit_proposal``), for drafting.js while the officer types: the text
     (``text``), or a bilingual message's texts (``part``, repeated). Answers ``{"proposal": null}`` when it fits."""
-    zone_with_right(request.user, zone_slug, Right.DRAFT_POST)
+    zone_for_drafting(request.user, zone_slug)
     parts = [clean_text(part) for part in request.POST.getlist("part")][:2]
     parts = parts or [clean_text(request.POST.get("text", ""))]
     if sum(len(part) for part in parts) > X_FIT_MAX_CHARS:
@@ -141,7 +161,7 @@ def post_edit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespons
     """Saving a change to what would be published voids an approval or a pending review (the service does it);
     the page warns before and says so after."""
     zone, post = post_for_user(request.user, zone_slug, post_id)
-    if not permissions.has_right(request.user, zone, Right.DRAFT_POST):
+    if not permissions.can_draft_post(request.user, zone):
         raise PermissionDenied
     if not permissions.can_edit_post(request.user, post):
         # Whole sentences: a status glued into a sentence cannot agree in French or Dutch.
@@ -159,7 +179,7 @@ def post_edit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespons
         try:
             post = services.post_update(actor=request.user, post=post, **form.update_kwargs())
         except WorkflowError as error:
-            form.add_error(None, error)
+            _add_refusal(form, error)
         else:
             if status_before != post.status and post.status == Post.Status.DRAFT:
                 messages.warning(
@@ -181,6 +201,7 @@ def _render_detail(
     *,
     comment_form: CommentForm | None = None,
     publications: PublicationsBlock | None = None,
+    signoff_form: SignOffForm | None = None,
 ) -> HttpResponse:
     user = request.user
     can_share = permissions.has_right(user, zone, Right.DRAFT_POST)
@@ -208,6 +229,13 @@ def _render_detail(
         # What the director noted on the values at the last review, for the officer to read.
         "review_notes": desk_selectors.latest_review_notes(post=post),
     }
+    # The sign-off its category asks for (multi-step review), and the unit head's form to give it.
+    fingerprint = services.post_fingerprint(post=post) if post.category_id else ""
+    context["signoff"] = signoff = signoff_state(post=post, fingerprint=fingerprint)
+    context["fingerprint"] = fingerprint
+    context["signoff_form"] = None
+    if signoff is not None and not signoff.done and permissions.can_sign_off_post(user, post):
+        context["signoff_form"] = signoff_form or SignOffForm()
     # Once out, the post shows when it really went out (a post published now was planned later).
     context["going_out"] = plan_selectors.going_out(row.publication for row in context["pubs"].rows)
     return render(request, "editorial/post_detail.html", context)
@@ -224,7 +252,7 @@ def post_detail(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespo
 @require_POST
 def post_submit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
     zone, post = post_for_user(request.user, zone_slug, post_id)
-    if not permissions.has_right(request.user, zone, Right.DRAFT_POST):
+    if not permissions.can_draft_post(request.user, zone):
         raise PermissionDenied
     try:
         services.post_submit(actor=request.user, post=post)
@@ -236,6 +264,32 @@ def post_submit(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespo
     else:
         messages.success(request, _("The post is submitted for review; the directors are told."))
     return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+
+
+@login_required
+@require_POST
+def post_sign_off(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    """The head of the unit the post's category names signs off the version they read, before the director's
+    review."""
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.signs_off_for(request.user, post):
+        raise PermissionDenied
+    form = SignOffForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_sign_off(
+                actor=request.user,
+                post=post,
+                note=form.cleaned_data["note"],
+                reviewed_fingerprint=form.cleaned_data["reviewed_fingerprint"],
+            )
+        except WorkflowError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("You signed the post off: the director may now review it."))
+        return redirect(reverse("editorial:post_detail", args=[zone.slug, post.pk]) + "#signoff")
+    # The page comes back with the note as typed and what is missing.
+    return _render_detail(request, zone, post, signoff_form=form)
 
 
 @login_required

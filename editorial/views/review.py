@@ -24,7 +24,9 @@ from editorial.confidentiality import Finding, findings_payload
 from editorial.forms.review import ApproveForm, RequestChangesForm
 from editorial.models import Post, PostVariant, Zone
 from editorial.selectors import review as review_selectors
+from editorial.selectors import templates as template_selectors
 from editorial.selectors.posts import PreviewImage, preview_images
+from editorial.selectors.signoff import signoff_state
 from editorial.services import WorkflowError
 from editorial.views.access import post_for_user, zone_with_right
 
@@ -76,6 +78,7 @@ def review_queue(request: HttpRequest, zone_slug: str) -> HttpResponse:
         {
             "zone": zone,
             "rows": review_selectors.review_queue(zone=zone, now=now),
+            "templates": template_selectors.templates_in_review(zone=zone),
             "now": now,
             "bilingual": review_selectors.is_bilingual(zone),
         },
@@ -137,6 +140,9 @@ def _render_page(
             "can_approve": can_approve,
             "approve_form": approve_form if can_approve else None,
             "changes_form": changes_form,
+            # The unit head's sign-off the category asks for before approval (None: it asks for none).
+            "signoff": signoff_state(post=post, fingerprint=fingerprint),
+            "signoff_refusal": approve_form.signoff_refusal if approve_form is not None and can_approve else "",
         },
     )
 

@@ -18,6 +18,7 @@ def test_it_offers_the_kinds_each_role_receives(client, zone_users):
         notifications.ITEM_SUBMITTED,
         notifications.POST_REVIEWED,
         notifications.POST_PUBLISHED,  # an officer may submit an item too
+        notifications.FOLLOW_UP_DUE,
     ]
     client.force_login(zone_users.director)
     form = client.get(URL).context["form"]
@@ -34,7 +35,11 @@ def test_an_officer_turns_new_items_off_and_reads_dutch(client, zone_users):
     assert response.status_code == 302 and response["Location"] == URL
     officer.refresh_from_db()
     assert officer.language == "nl"
-    assert officer.muted_emails == [notifications.ITEM_SUBMITTED, notifications.POST_PUBLISHED]
+    assert officer.muted_emails == [
+        notifications.FOLLOW_UP_DUE,
+        notifications.ITEM_SUBMITTED,
+        notifications.POST_PUBLISHED,
+    ]
     event = AuditEvent.objects.get(action="accounts.emails.change")
     assert event.actor_id == officer.pk and event.data["language"] == "nl"
     # Ticked again: on again.

@@ -359,3 +359,124 @@ def test_it_sees_a_new_membership_after_forget(zone_users):
     assert Right.REVIEW_POST in permissions.rights_in(user, zone_users.zone)
     permissions.forget(user)
     permissions.forget(user)  # forgetting twice is harmless
+
+
+# --- Delegated rights and the multi-step review (issue 13) ---------------------------------------------------------
+# Each question asked of every member with no right, a right of scope "templates" and one of scope "posts" (the
+# unit head's), for the category and channel the right names and for others.
+
+
+def _delegate(zone_users, scope: str):
+    from accounts.models import Grant
+    from editorial.models import Category, Channel
+
+    zone = zone_users.zone
+    grant = Grant.objects.create(
+        membership=Membership.objects.get(user=zone_users.unit_head, zone=zone),
+        zone=zone,
+        scope=scope,
+        granted_by=zone_users.director,
+        granted_at=timezone.now(),
+    )
+    grant.channels.set([Channel.objects.get(zone=zone, kind="x")])
+    grant.categories.set([Category.objects.get(zone=zone, name="Contrôle vitesse")])
+    return grant
+
+
+#                   who            none: (draft, templates, manage)  templates          posts
+DELEGATION = [
+    ("officer", (True, True, False), (True, True, False), (True, True, False)),
+    ("unit_head", (False, False, False), (False, True, False), (True, True, False)),
+    ("other_unit_head", (False, False, False), (False, False, False), (False, False, False)),
+    ("director", (False, False, True), (False, False, True), (False, False, True)),
+    ("admin", (False, False, True), (False, False, True), (False, False, True)),
+    ("outsider", (False, False, False), (False, False, False), (False, False, False)),
+]
+
+
+@pytest.mark.parametrize("scope_index, scope", [(1, ""), (2, "templates"), (3, "posts")])
+@pytest.mark.parametrize("row", DELEGATION, ids=[row[0] for row in DELEGATION])
+def test_it_answers_the_delegation_questions_for_every_role(zone_users, row, scope_index, scope):
+    if scope:
+        _delegate(zone_users, scope)
+    who = fresh(getattr(zone_users, row[0]))
+    zone = zone_users.zone
+    draft, templates, manage = row[scope_index]
+    assert permissions.can_draft_post(who, zone) is draft
+    assert permissions.can_use_templates(who, zone) is templates
+    assert permissions.can_manage_grants(who, zone) is manage
+
+
+def test_a_right_covers_its_categories_and_channels_only(zone_users):
+    from editorial.models import Category, Channel
+
+    grant = _delegate(zone_users, "posts")
+    zone = zone_users.zone
+    head = fresh(zone_users.unit_head)
+    x = Channel.objects.get(zone=zone, kind="x")
+    facebook = Channel.objects.get(zone=zone, kind="facebook")
+    speed = Category.objects.get(zone=zone, name="Contrôle vitesse")
+    other = Category.objects.create(zone=zone, name="Recrutement")
+    assert permissions.grant_covering(head, zone, category=speed, channels=[x]) == grant
+    assert permissions.grant_covering(head, zone, category=speed, channels=[x, facebook]) is None
+    assert permissions.grant_covering(head, zone, category=other, channels=[x]) is None
+    assert permissions.grant_covering(head, zone, category=None, channels=[x]) is None
+    assert permissions.grant_covering(head, zone, category=speed, channels=[]) is None
+    assert permissions.publishing_right(head, zone, category=speed, channels=[x]) == f"grant:{grant.pk}"
+    assert permissions.draft_right(head, zone, category=speed, channels=[x]) == f"grant:{grant.pk}"
+    assert permissions.draft_right(head, zone, category=other, channels=[x]) == ""
+    assert permissions.drafting_limits(head, zone) == ({speed.pk}, {x.pk})
+    officer = fresh(zone_users.officer)
+    assert permissions.publishing_right(officer, zone, category=None, channels=[]) == "role:officer"
+    assert permissions.drafting_limits(officer, zone) is None
+
+
+def test_a_templates_right_gives_no_free_or_urgent_post(zone_users):
+    from editorial.models import Category, Channel
+
+    _delegate(zone_users, "templates")
+    zone = zone_users.zone
+    head = fresh(zone_users.unit_head)
+    x = Channel.objects.get(zone=zone, kind="x")
+    speed = Category.objects.get(zone=zone, name="Contrôle vitesse")
+    assert permissions.publishing_right(head, zone, category=speed, channels=[x], free_posts=True) == ""
+    assert not permissions.can_publish_urgent(head, zone, category=speed, channels=[x])
+    assert permissions.drafting_limits(head, zone) == (set(), set())
+
+
+def test_a_unit_head_edits_their_own_free_posts_only_while_a_right_lets_them(zone_users):
+    grant = _delegate(zone_users, "posts")
+    head = fresh(zone_users.unit_head)
+    own = make_post(zone_users.zone, head)
+    officers = make_post(zone_users.zone, zone_users.officer)
+    assert permissions.can_edit_post(head, own) and permissions.can_view_post(head, own)
+    assert not permissions.can_edit_post(head, officers)
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = zone_users.director
+    grant.save()
+    head = fresh(zone_users.unit_head)
+    assert not permissions.can_edit_post(head, own)
+    assert permissions.can_view_post(head, own)  # what they wrote stays readable
+
+
+@pytest.mark.parametrize(
+    "who, signs",
+    [("other_unit_head", True), ("unit_head", False), ("officer", False), ("director", False), ("outsider", False)],
+)
+def test_only_the_head_of_the_named_unit_signs_off_and_reads_the_post(zone_users, who, signs):
+    from editorial.models import Category, Unit
+
+    zone = zone_users.zone
+    judicial = Category.objects.create(
+        zone=zone, name="Appel à témoins", signoff_unit=Unit.objects.get(zone=zone, name="Judiciaire")
+    )
+    post = set_status(
+        make_post(zone, zone_users.officer, category=judicial), Post.Status.IN_REVIEW, zone_users.director
+    )
+    user = fresh(getattr(zone_users, who))
+    assert permissions.can_sign_off_post(user, post) is signs
+    assert permissions.signs_off_for(user, post) is signs
+    if who in ("other_unit_head", "unit_head"):
+        assert permissions.can_view_post(user, post) is signs
+    draft = set_status(post, Post.Status.DRAFT, zone_users.director)
+    assert not permissions.can_sign_off_post(user, draft)

@@ -34,7 +34,9 @@ def test_it_creates_the_demo_zone(capsys):
     assert set(Unit.objects.filter(zone=zone).values_list("name", flat=True)) == {"Trafic", "Proximité", "Judiciaire"}
     speed = Category.objects.get(zone=zone, name="Contrôle vitesse")
     assert speed.hashtag_list == ["#controle", "#radar"]
-    assert Category.objects.filter(zone=zone).count() == 9
+    # Nine, and "Appel à témoins", which asks for the judicial head's sign-off (issue 13).
+    assert Category.objects.filter(zone=zone).count() == 10
+    assert Category.objects.get(zone=zone, name="Appel à témoins").signoff_unit.name == "Judiciaire"
     assert Locality.objects.get(zone=zone, name="Quévy").hashtag == "#Quevy"
     assert set(Channel.objects.filter(zone=zone).values_list("kind", flat=True)) == {"x", "facebook"}
     roles = set(Membership.objects.filter(zone=zone).values_list("role", flat=True))

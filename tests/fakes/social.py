@@ -6,10 +6,15 @@ It records every request (method, path, query, headers, body, time received) and
   required), ``POST /2/media/metadata`` (JSON ``id`` and ``metadata.alt_text.text`` required),
   ``GET /2/users/me``; every X call needs an ``Authorization: OAuth ...`` header (else 401);
 - Graph: ``POST /{version}/{page}/feed``, ``POST /{version}/{page}/photos`` (``source`` file required; with
-  ``published=false`` only an id, no post), ``GET /{version}/{page}?fields=name``; every Graph call needs an
+  ``published=false`` only an id, no post), ``POST /{version}/{post-id}/comments`` (``message`` required; answers
+  the comment's id, ``{post}_{comment}``), ``GET /{version}/{page}?fields=name``; every Graph call needs an
   ``access_token`` (else the OAuthException Graph gives).
 
-Routes are named ``tweets``, ``media_upload``, ``media_metadata``, ``users_me``, ``feed``, ``photos``, ``page``.
+A reply on X (``{"reply": {"in_reply_to_tweet_id": ...}}``) is recorded like any create; ``Received.in_reply_to``
+reads it.
+
+Routes are named ``tweets``, ``media_upload``, ``media_metadata``, ``users_me``, ``feed``, ``photos``, ``comments``,
+``page``.
 Canned answers queue per route (``"*"``: the next request of any route) and override the normal one:
 ``Answer(status=429, headers={...}, body={...})``, ``Answer(delay=2)`` (the normal answer, late),
 ``Answer(mode="hang")`` (take the request, record it, never answer: a read timeout for the client),
@@ -87,11 +92,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-ROUTES = ("tweets", "media_upload", "media_metadata", "users_me", "feed", "photos", "page")
-# The routes whose requests make a post (``photos`` only when published, see ``is_create``).
-CREATE_ROUTES = ("tweets", "feed", "photos")
+ROUTES = ("tweets", "media_upload", "media_metadata", "users_me", "feed", "photos", "comments", "page")
+# The routes whose requests make a post (``photos`` only when published, see ``is_create``; a page's comment under
+# its post is a publication too).
+CREATE_ROUTES = ("tweets", "feed", "photos", "comments")
 FAULT_KINDS = ("rate_limit", "error_before", "error_after", "hang")
-_GRAPH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<page>[^/]+)(?:/(?P<edge>feed|photos))?/?$")
+_GRAPH = re.compile(r"^/(?P<version>v\d+\.\d+)/(?P<page>[^/]+)(?:/(?P<edge>feed|photos|comments))?/?$")
 
 
 @dataclass
@@ -147,12 +153,24 @@ class Received:
         try:
             if self.route == "tweets":
                 return self.json().get("text")
-            if self.route == "feed":
+            if self.route in ("feed", "comments"):
                 return self.param("message")
             if self.route == "photos":
                 return self.param("caption")
         except (ValueError, AttributeError):
             return None
+        return None
+
+    @functools.cached_property
+    def in_reply_to(self) -> str | None:
+        """The post an X create answers (``reply.in_reply_to_tweet_id``), or the Graph post a comment is under."""
+        try:
+            if self.route == "tweets":
+                return ((self.json() or {}).get("reply") or {}).get("in_reply_to_tweet_id")
+        except (ValueError, AttributeError):
+            return None
+        if self.route == "comments":
+            return _GRAPH.match(self.path)["page"]  # type: ignore[index]
         return None
 
     def form(self) -> dict[str, str]:
@@ -605,6 +623,11 @@ def _graph_answer(fake: FakeSocial, received: Received) -> tuple[int, Any]:
         if received.param("published") == "false":
             return 200, {"id": photo_id}
         return 200, {"id": photo_id, "post_id": f"{page}_{fake._next_id()}"}
+    if route == "comments":
+        if not received.param("message"):
+            return 400, _graph_error("(#100) Missing message or attachment", "OAuthException", 100)
+        # A comment's id: the id of the post's own object (after the page's), then the comment's.
+        return 200, {"id": f"{page.rsplit('_', 1)[-1]}_{fake._next_id()}"}
     if not received.param("message") and not received.param("link"):
         return 400, _graph_error("(#100) Missing message or attachment", "OAuthException", 100)
     return 200, {"id": f"{page}_{fake._next_id()}"}

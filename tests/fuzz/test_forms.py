@@ -116,7 +116,27 @@ FORMS: dict[str, Spec] = {
     # Review
     "editorial:review_post": Spec("director", "editorial:review_post", post="in_review"),
     "editorial:request_changes": Spec("director", "editorial:review_post", post="in_review"),
+    # Multi-step review (issue 13): the unit head the category names signs the post in review off
+    "editorial:post_sign_off": Spec("unit_head", "editorial:post_detail", post="in_review", state="signoff"),
+    # Members and their delegated rights (issue 13): the zone's administrator grants and withdraws them
+    "editorial:member_detail": Spec("admin", "editorial:member_detail"),
+    "editorial:grant_revoke": Spec("admin", "editorial:member_detail", state="granted"),
+    # Templates (issue 13): the draft's page and form, the director's review of the one in review
+    "editorial:template_create": Spec("officer", "editorial:template_create"),
+    "editorial:template_edit": Spec("officer", "editorial:template_edit"),
+    "editorial:template_submit": Spec("officer", "editorial:template_detail"),
+    "editorial:template_retire": Spec("officer", "editorial:template_detail"),
+    "editorial:template_review": Spec("director", "editorial:template_review"),
+    "editorial:template_request_changes": Spec("director", "editorial:template_review"),
     # Plan
+    # Follow-ups (issue 13): "Publish now" and "Not needed" on the follow-up page.
+    "editorial:follow_up_publish": Spec("officer", "editorial:follow_up_detail"),
+    "editorial:follow_up_dismiss": Spec("officer", "editorial:follow_up_detail"),
+    # The fast lane (issue 13): publishing from an approved template, an urgent post, the director's review after.
+    "editorial:template_publish": Spec("officer", "editorial:template_publish"),
+    # The code of the authenticator app is used once: a refused form never shows it again.
+    "editorial:urgent_post": Spec("officer", "editorial:urgent_post", write_only=frozenset({"code"})),
+    "editorial:review_after_acknowledge": Spec("director", "editorial:review_after_queue"),
     "editorial:theme_add": Spec("officer", "editorial:plan"),
     "editorial:theme_delete": Spec("officer", "editorial:plan"),
     "editorial:calendar_settings": Spec("officer", "editorial:calendar_settings"),
@@ -194,6 +214,8 @@ def scene(zone_users) -> Scene:
     )
     feed = services.calendar_feed_get_or_create(actor=officer, zone=zone)
     year, week, _ = timezone.localdate().isocalendar()
+    template_draft, template_in_review = _templates(zone_users)
+    follow_up = _follow_up(zone_users)
     objects = {
         "zone_slug": zone.slug,
         "item_id": item.pk,
@@ -207,6 +229,15 @@ def scene(zone_users) -> Scene:
         "year": year,
         "week": week,
         "membership_id": Membership.objects.get(user=zone_users.officer).pk,
+        # The members' page of the unit head: the one that offers to delegate a right.
+        "editorial:member_detail": {"membership_id": Membership.objects.get(user=zone_users.unit_head).pk},
+        "template_id": template_draft.pk,
+        "follow_up_id": follow_up.pk,
+        # The instance the follow-up belongs to went out in the fast lane: its review after, its approved template.
+        "review_after_id": follow_up.post.review_after.pk,
+        "editorial:template_publish": {"template_id": follow_up.post.template_version.template_id},
+        "editorial:template_review": {"template_id": template_in_review.pk},
+        "editorial:template_request_changes": {"template_id": template_in_review.pk},
         # Values for one URL only, where a name means something else than elsewhere.
         "accounts:password_reset_confirm": {
             "uidb64": urlsafe_base64_encode(force_bytes(officer.pk)),
@@ -216,6 +247,33 @@ def scene(zone_users) -> Scene:
     return Scene(
         users=zone_users, objects=objects, posts={"draft": draft.pk, "in_review": in_review.pk, "approved": approved.pk}
     )
+
+
+def _follow_up(zone_users: Any) -> Any:
+    """A follow-up due now of a template instance that went out (its page shows "Publish now" and "Not needed")."""
+    from tests.editorial.followup_data import approved_template, mark_published, publish_instance
+
+    version = approved_template(zone_users.zone, zone_users.officer, name="Route fermée (suivi)")
+    values = {"locality": "Quévy", "date": timezone.localdate().isoformat(), "from": "09:00", "until": "10:00"}
+    post, follow_up = publish_instance(version, actor=zone_users.officer, director=zone_users.director, values=values)
+    mark_published(post)
+    return follow_up
+
+
+def _templates(zone_users: Any) -> tuple[Any, Any]:
+    """A draft template (its page and form) and one in review (the director's review page)."""
+    from editorial import template_services
+
+    zone, officer = zone_users.zone, zone_users.officer
+    x = Channel.objects.get(zone=zone, kind=Channel.Kind.X)
+    texts = {x: "Contrôle radar à {locality} le {date} de {from} à {until} : {detail}"}
+    free = [template_services.templating.Placeholder(name="detail", kind="text", max_length=40)]
+    draft = template_services.template_create(actor=officer, zone=zone, name="Radar", texts=texts, placeholders=free)
+    in_review = template_services.template_create(
+        actor=officer, zone=zone, name="Radar mobile", texts=texts, placeholders=free
+    )
+    template_services.template_submit(actor=officer, template=in_review)
+    return draft, in_review
 
 
 def _pause(scene: Scene) -> None:
@@ -230,11 +288,39 @@ def _unit_head_authenticator(scene: Scene) -> None:
     TOTPDevice.objects.create(user=scene.users.unit_head, name="app", confirmed=True, secret="ab" * 20)
 
 
+def _signoff(scene: Scene) -> None:
+    # The post in review becomes of a category the unit head (Trafic) signs off before the director's review.
+    from editorial.models import Category, Post, Unit
+
+    zone = scene.users.zone
+    category = Category.objects.create(
+        zone=zone, name="Appel à témoins", signoff_unit=Unit.objects.get(zone=zone, name="Trafic")
+    )
+    Post.objects.filter(pk=scene.posts["in_review"]).update(category=category)
+
+
+def _granted(scene: Scene) -> None:
+    # A right of the unit head in force: its member page offers to withdraw it.
+    from accounts import grants
+    from editorial.models import Category
+
+    zone = scene.users.zone
+    grants.grant_create(
+        actor=scene.users.admin,
+        membership=Membership.objects.get(user=scene.users.unit_head),
+        scope="templates",
+        channels=[Channel.objects.get(zone=zone, kind=Channel.Kind.X)],
+        categories=[Category.objects.filter(zone=zone).first()],
+    )
+
+
 # States that show more forms, and the roles whose pages are crawled in them (every role in the plain scene).
 STATES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "": (lambda scene: None, ROLES),
     "paused": (_pause, ("officer",)),  # the resume forms
     "authenticator": (_unit_head_authenticator, ("unit_head",)),  # turning two-step verification off
+    "signoff": (_signoff, ("unit_head",)),  # signing a post off before the director's review
+    "granted": (_granted, ("admin",)),  # withdrawing a delegated right
     "signing in": (lambda scene: None, ("signing_in",)),  # the second step of the sign-in
 }
 

@@ -89,6 +89,12 @@ class Plan:
     hang_s: float = 25.0  # longer than the campaign's PUBLISH_READ_TIMEOUT
     fake_delay_s: float = 0.3  # a network's usual create call
     one_network_share: float = 0.2  # posts on X only or Facebook only; the others on both
+    # The fast lane (issue 13): posts made as instances of an approved template, and urgent posts, besides the
+    # reviewed ones; one of the two templates is edited at ``template_edit_s`` (its instances due later must never
+    # go out: nothing sent after the edit).
+    template_share: float = 0.2
+    urgent_share: float = 0.1
+    template_edit_s: float | None = 200.0
     one_image_share: float = 0.12
     two_images_share: float = 0.06
     workers: int = 2
@@ -132,6 +138,7 @@ SHORT = Plan(
     redis_kill=None,
     kill_wait_s=20.0,
     lead_s=10.0,
+    template_edit_s=30.0,
     drain_max_s=150.0,
     mail_wait_s=0.0,
     settings=(("PUBLISH_READ_TIMEOUT", "5"), ("PUBLISH_SEND_BUDGET_SECONDS", "20")),
@@ -265,13 +272,16 @@ class Planned:
     post_index: int
     offset: float  # seconds after the first due time
     images: int
+    lane: str = "reviewed"  # reviewed, template (an instance), urgent
+    template: str = ""  # the instance's template: "A", or "B" (the one edited during the campaign)
     publication_id: int = 0
     due: float = 0.0  # epoch seconds
 
 
-def plan_posts(plan: Plan) -> list[tuple[int, float, tuple[str, ...], int]]:
-    """(post index, offset, channel kinds, images per channel) for posts making ``plan.publications``
-    publications, spread evenly over the period with a seeded jitter."""
+def plan_posts(plan: Plan) -> list[tuple[int, float, tuple[str, ...], int, str]]:
+    """(post index, offset, channel kinds, images per channel, lane) for posts making ``plan.publications``
+    publications, spread evenly over the period with a seeded jitter. The lane: "reviewed", "template A",
+    "template B" (the template edited during the campaign) or "urgent"; fast-lane posts carry no image."""
     rng = random.Random(f"{plan.seed}|posts")  # noqa: S311 - a seeded plan, not a secret
     shapes = []
     remaining = plan.publications
@@ -282,10 +292,17 @@ def plan_posts(plan: Plan) -> list[tuple[int, float, tuple[str, ...], int]]:
             kinds = ("x", "facebook")
         draw = rng.random()
         images = 2 if draw < plan.two_images_share else 1 if draw < plan.two_images_share + plan.one_image_share else 0
-        shapes.append((kinds, images))
+        lane_draw = rng.random()
+        if lane_draw < plan.template_share:
+            lane, images = rng.choice(("template A", "template B")), 0
+        elif lane_draw < plan.template_share + plan.urgent_share:
+            lane, images = "urgent", 0
+        else:
+            lane = "reviewed"
+        shapes.append((kinds, images, lane))
         remaining -= len(kinds)
     step = plan.spread_s / len(shapes)
-    return [(n, n * step + rng.uniform(0, step), kinds, images) for n, (kinds, images) in enumerate(shapes)]
+    return [(n, n * step + rng.uniform(0, step), kinds, images, lane) for n, (kinds, images, lane) in enumerate(shapes)]
 
 
 def _png(n: int):
@@ -297,37 +314,133 @@ def _png(n: int):
     return SimpleUploadedFile(f"image-{n}.png", buffer.getvalue(), content_type="image/png")
 
 
+# The campaign's templates: the marker is typed in a free placeholder per network, as a unit head types a detail.
+TEMPLATE_TEXTS = {
+    "x": "Contrôle de vitesse à {locality}, jeudi dès 7 h {mx} #controle",
+    "facebook": "Ce jeudi, nos équipes contrôlent la vitesse à {locality}. {mf}",
+}
+
+
+def make_templates(zone, officer, director) -> dict[str, Any]:
+    """Two approved templates, "A" and "B" (B is edited during the campaign), through the services."""
+    from editorial import template_services
+    from editorial.models import Channel, Value
+    from editorial.services import ValueAnswer
+    from editorial.templating import Placeholder
+
+    channels = {c.kind: c for c in Channel.objects.filter(zone=zone)}
+    free = [Placeholder(name=name, kind="text", max_length=30) for name in ("mx", "mf")]
+    answers = {v.pk: ValueAnswer(True) for v in Value.objects.filter(zone=zone, is_active=True)}
+    templates = {}
+    for name in ("A", "B"):
+        template = template_services.template_create(
+            actor=officer,
+            zone=zone,
+            name=f"Radar {name}",
+            texts={channels[kind]: text for kind, text in TEMPLATE_TEXTS.items()},
+            placeholders=free,
+        )
+        template_services.template_submit(actor=officer, template=template)
+        template.refresh_from_db()
+        template_services.template_approve(
+            actor=director,
+            template=template,
+            reviewed_fingerprint=template.current_version.fingerprint,
+            answers=answers,
+            confidentiality_confirmed=True,
+        )
+        template.refresh_from_db()
+        templates[name] = template
+    return templates
+
+
+def edit_template(template, officer) -> None:
+    """The officer changes template B's texts while instances of it wait: the approval is void."""
+    from editorial import template_services
+    from editorial.models import Channel
+    from editorial.templating import Placeholder
+
+    channels = {c.kind: c for c in Channel.objects.filter(zone=template.zone)}
+    template_services.template_update(
+        actor=officer,
+        template=template,
+        name=template.name,
+        texts={channels[kind]: f"{text} (modifié)" for kind, text in TEMPLATE_TEXTS.items()},
+        placeholders=[Placeholder(name=name, kind="text", max_length=30) for name in ("mx", "mf")],
+    )
+
+
 def approve_posts(plan: Plan, zone, officer, director, *, planned_at: datetime) -> list[Planned]:
-    """The campaign's posts drafted, submitted and approved through the services, for a time far ahead (the
-    publications' due times are set when the processes are ready: approving hundreds of posts takes minutes).
+    """The campaign's posts, for a time far ahead (the publications' due times are set when the processes are
+    ready: approving hundreds of posts takes minutes): reviewed posts drafted, submitted and approved through the
+    services; instances of the two templates published by the officer (``template_instance_publish``); urgent posts
+    (``fast_lane_publish`` as ``post_publish_urgent`` ends, without its code, which the campaign cannot type).
     Each text carries its marker ``[fc<seed><post>-x|f]``: the fake's record of create requests is by text."""
-    from editorial import services
-    from editorial.models import Channel, Publication, Value
+    from editorial import fastlane, services
+    from editorial.models import Channel, PostOrigin, Publication, Value
     from editorial.services import NewMedia, ValueAnswer
 
     channels = {c.kind: c for c in Channel.objects.filter(zone=zone)}
     answers = {v.pk: ValueAnswer(True) for v in Value.objects.filter(zone=zone, is_active=True)}
+    templates = make_templates(zone, officer, director) if plan.template_share else {}
     planned: list[Planned] = []
-    for index, offset, kinds, images in plan_posts(plan):
-        texts, media, mine = {}, [], []
+    for index, offset, kinds, images, lane in plan_posts(plan):
+        texts, media, mine, markers = {}, [], [], {}
         for kind in kinds:
             marker = f"[fc{plan.seed}{index:04d}-{kind[0]}]"
+            markers[kind] = marker
             texts[channels[kind]] = f"Contrôle de vitesse rue de Mons à Quévy, jeudi dès 7 h {marker} #controle"
             media += [
                 NewMedia(channel=channels[kind], image=_png(index + i), alt_text=f"Radar {i}") for i in range(images)
             ]
-            mine.append(Planned(marker=marker, kind=kind, post_index=index, offset=offset, images=images))
-        post = services.post_create(
-            actor=officer, zone=zone, title=f"Campagne {index}", texts=texts, planned_at=planned_at, media_add=media
-        )
-        services.post_submit(actor=officer, post=post)
-        services.post_approve(
-            actor=director,
-            post=post,
-            reviewed_fingerprint=services.post_fingerprint(post=post),
-            answers=answers,
-            confidentiality_confirmed=True,
-        )
+            mine.append(
+                Planned(
+                    marker=marker,
+                    kind=kind,
+                    post_index=index,
+                    offset=offset,
+                    images=images,
+                    lane=lane.split()[0],
+                    template=lane.split()[1] if lane.startswith("template") else "",
+                )
+            )
+        if lane.startswith("template"):
+            template = templates[lane.split()[1]]
+            post = fastlane.template_instance_publish(
+                actor=officer,
+                template=template,
+                version_id=template.approved_version_id,
+                raw_values={"locality": "Quévy", "mx": markers.get("x", "-"), "mf": markers.get("facebook", "-")},
+                channels=[channels[kind] for kind in kinds],
+                planned_at=planned_at,
+            )
+        elif lane == "urgent":
+            post = fastlane.fast_lane_publish(
+                actor=officer,
+                zone=zone,
+                title=f"Urgent {index}",
+                texts=texts,
+                origin=PostOrigin.URGENT,
+                published_under="role:officer",
+                approved_by=officer,
+                planned_at=planned_at,
+                urgent_reason="Campagne de fautes",
+            )
+        else:
+            post = services.post_create(
+                actor=officer, zone=zone, title=f"Campagne {index}", texts=texts, planned_at=planned_at, media_add=media
+            )
+            services.post_submit(actor=officer, post=post)
+            services.post_approve(
+                actor=director,
+                post=post,
+                reviewed_fingerprint=services.post_fingerprint(post=post),
+                answers=answers,
+                confidentiality_confirmed=True,
+            )
+        post.refresh_from_db()
+        # An instance whose values the scan flagged would be held for review: the campaign's never are.
+        assert post.status == "approved", (lane, post.pk, post.status)
         ids = dict(Publication.objects.filter(post=post).values_list("channel__kind", "pk"))
         for each in mine:
             each.publication_id = ids[each.kind]
@@ -378,6 +491,7 @@ class Observed:
     # Publications whose message was lost (with a killed worker or Redis): the reaper enqueued them again.
     requeued: set[int] = field(default_factory=set)
     load: dict[str, Any] = field(default_factory=dict)
+    template_edited_at: float | None = None
     finished_at: float = 0.0
     drained_s: float = 0.0
 
@@ -421,6 +535,8 @@ def _chaos(plan: Plan, supervisor: Supervisor, fake, redis, first_due: float, ob
     workers = [f"worker{n + 1}" for n in range(plan.workers)]
     events: list[tuple[float, str]] = [(t, "worker") for t in plan.worker_kills]
     events += [(t, "beat") for t in plan.beat_kills]
+    if plan.template_edit_s is not None and plan.template_share:
+        events.append((plan.template_edit_s, "template"))
     if plan.redis_kill is not None and redis is not None:
         events.append((plan.redis_kill, "redis"))
     kills = 0
@@ -436,6 +552,16 @@ def _chaos(plan: Plan, supervisor: Supervisor, fake, redis, first_due: float, ob
         elif kind == "beat":
             fault = supervisor.kill("beat")
             _log(f"killed beat (pid {fault.pid})")
+        elif kind == "template":
+            from django.db import connection
+
+            from editorial.models import Template
+
+            template = Template.objects.get(zone_id=observed.zone_id, name="Radar B")
+            edit_template(template, template.created_by)
+            observed.template_edited_at = time.time()
+            connection.close()  # this thread's own connection
+            _log("template B edited: its instances not sent yet must never go out")
         else:
             before = {name: supervisor.pid(name) for name in workers}
             restarts_before = len(supervisor.restarts)
@@ -663,6 +789,18 @@ def evaluate(observed: Observed) -> Evaluation:
         if p.status == "published" and not any(c.created for c in requests.get(pk, [])):
             violations["published but never created on the network"].append(pk)
 
+    # Template B was edited during the campaign: none of its instances may be created on the network afterwards.
+    edited_at = observed.template_edited_at
+    b_instances = [p for p in observed.planned if p.template == "B"]
+    after_edit = [
+        (p.publication_id, round(c.at - edited_at, 2))
+        for p in b_instances
+        for c in requests.get(p.publication_id, [])
+        if edited_at is not None and c.at > edited_at
+    ]
+    violations["instance of an edited template created after the edit"] = after_edit
+    b_due_after = [p for p in b_instances if edited_at is not None and p.due > edited_at]
+
     # Why each unknown is unknown.
     unknown_causes: Counter[str] = Counter()
     for pk, p in publications.items():
@@ -806,6 +944,11 @@ def evaluate(observed: Observed) -> Evaluation:
         "publications": len(publications),
         "posts": len({p.post_index for p in observed.planned}),
         "with_images": sum(1 for p in observed.planned if p.images),
+        "lanes": dict(Counter(p.lane for p in observed.planned)),
+        "template_b_due_after_edit": (
+            len(b_due_after),
+            dict(Counter(publications[p.publication_id].status for p in b_due_after)),
+        ),
         "statuses": dict(sorted(statuses.items())),
         "unknown_causes": dict(unknown_causes.most_common()),
         "failed": failed,
@@ -869,6 +1012,14 @@ def evaluate(observed: Observed) -> Evaluation:
             not violations["create after an answer that was not a refusal"],
         ),
         Check("publications not final at the end", "0", str(len(not_final)), not not_final),
+        Check(
+            "create requests for instances of a template after it was edited",
+            "0",
+            f"{len(after_edit)} ({len(b_due_after)} instances due after the edit)"
+            if edited_at is not None
+            else "no edit made",
+            not after_edit and (edited_at is not None or plan.template_edit_s is None or not plan.template_share),
+        ),
         Check(
             "created on the network, not published or unknown in the desk",
             "0",
@@ -937,7 +1088,10 @@ def describe(observed: Observed, evaluation: Evaluation) -> str:
         f"{before} before, {after} after, the 1-minute load at most {load['max_1min']:.2f} during the run.",
         "",
         f"**The run.** {f['publications']} publications ({f['posts']} posts, {f['with_images']} publications with "
-        f"images) due over {plan.spread_s:g} s; {plan.workers} workers (`{procfile_command('worker')} --hostname "
+        f"images; by lane: {_counts(f['lanes'])}, the fast lane's made through the services of issue 13; template B "
+        f"edited {plan.template_edit_s:g} s after the first due time, {f['template_b_due_after_edit'][0]} of its "
+        f"instances due after: {_counts(f['template_b_due_after_edit'][1]) or 'none'}) due over "
+        f"{plan.spread_s:g} s; {plan.workers} workers (`{procfile_command('worker')} --hostname "
         f"workerN@%h`) and beat (`{procfile_command('beat')}`), restarted {plan.restart_after_s:g} s after they exit; "
         f"`check_publishing` every {plan.cron_every_s:g} s; settings as deployed but "
         + ", ".join(f"{k}={v}" for k, v in plan.settings)

@@ -4,12 +4,15 @@ About 50 publications (X and Facebook, some with images) due over a minute, agai
 the campaign's seeded mix (rate limits, 5xx before and after creating, hangs longer than the read timeout), two
 workers and beat as the Procfile runs them, a Redis of the test's own, one worker killed with SIGKILL while it is
 inside a create call and restarted 5 s later (as systemd would), ``check_publishing`` every minute as cron would run
-it. The seed is fixed: the same posts meet the same faults on every run.
+it. A third of the posts go through the fast lane of issue 13 (instances of two approved templates, urgent posts),
+and one of the templates is edited 30 s after the first due time. The seed is fixed: the same posts meet the same
+faults on every run.
 
 What is asserted is the campaign's own checks, less the lateness (a time measured on a shared CI machine; the full
 campaign reports it): at most one create request per publication whose first request was accepted, and none after
 any answer that was not a refusal; every publication final; nothing created on the network that the desk calls
-neither published nor unknown; every alert within two minutes of its problem and at most one per problem.
+neither published nor unknown; no instance of the edited template created after the edit; every alert within two
+minutes of its problem and at most one per problem.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ def test_a_short_fault_campaign_keeps_the_promises_of_the_pipeline(postgres, red
     figures = evaluation.figures
     # The campaign did what it says: the faults were met, and the worker died inside a create call.
     assert figures["kills_during_create"] == 1, report
+    # The fast lane was in the campaign, and the edit of template B stopped instances that were still to go out.
+    assert {"reviewed", "template", "urgent"} <= set(figures["lanes"]), report
+    assert figures["template_b_due_after_edit"][0] >= 1, report
     assert figures["restarts"] == 1, report
     assert {"rate_limit", "error_before"} <= set(figures["requests_by_answer"]), report
     assert figures["statuses"].get("published", 0) >= 0.7 * figures["publications"], report

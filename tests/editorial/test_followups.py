@@ -28,7 +28,7 @@ from editorial.models import (
 from tests.concurrency import at_once
 from tests.editorial.followup_data import approved_template, mark_published, publish_instance, send_all
 from tests.factories import make_member
-from tests.fakes.social import FakeSocial
+from tests.fakes.social import Answer, FakeSocial, graph_error
 
 X_CREDENTIALS = {
     "api_key": "consumer-key-1",
@@ -397,3 +397,35 @@ def test_an_ordinary_post_is_no_reply(zone_users, networks):
     assert send_all(post) == [Publication.Status.PUBLISHED, Publication.Status.PUBLISHED]
     assert [r.route for r in networks.received()] == ["feed", "tweets"]
     assert "reply" not in networks.received("tweets")[0].json()
+
+
+# --- Faults on a follow-up's create call: classified like every publication's ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "expected"),
+    [
+        # X: a 503 after the request was sent may have posted the reply: unknown, never re-sent by itself.
+        ("x", {"status": 503, "body": {"title": "Service Unavailable"}}, Publication.Status.UNKNOWN),
+        # X: a rate limit proves nothing was created: tried again later.
+        ("x", {"status": 429, "body": {"title": "Too Many Requests"}}, Publication.Status.RETRYING),
+        # Graph: a 500 on the comment, whatever its code: unknown.
+        ("facebook", {"status": 500, "body": graph_error(2, "Service temporarily unavailable")}, "unknown"),
+        # Graph: the page's rate limit (code 32): tried again later.
+        ("facebook", {"status": 400, "body": graph_error(32, "Page request limit reached")}, "retrying"),
+    ],
+)
+def test_a_fault_on_the_reply_is_classified_like_any_create(zone_users, networks, kind, answer, expected):
+    post, follow_up = instance(zone_users, kinds=(kind,))
+    assert send_all(post) == [Publication.Status.PUBLISHED]
+    reply = fastlane.follow_up_publish(actor=zone_users.officer, follow_up=follow_up)
+    networks.script("tweets" if kind == "x" else "comments", Answer(**answer))
+    assert send_all(reply) == [expected]
+    publication = Publication.objects.get(post=reply)
+    assert publication.attempts == 1 and publication.last_error
+    creates = networks.received("tweets" if kind == "x" else "comments")
+    assert len(creates) == (2 if kind == "x" else 1)  # the original's tweet, then the reply's one try
+    if expected == Publication.Status.UNKNOWN:
+        # Sent again only by a person: the task delivered again does nothing.
+        assert send_all(reply) == ["skipped"]
+        assert len(networks.received("tweets" if kind == "x" else "comments")) == len(creates)

@@ -324,13 +324,14 @@ TEMPLATE_TEXTS = {
 def make_templates(zone, officer, director) -> dict[str, Any]:
     """Two approved templates, "A" and "B" (B is edited during the campaign), through the services."""
     from editorial import template_services
-    from editorial.models import Channel, Value
+    from editorial.models import Category, Channel, Value
     from editorial.services import ValueAnswer
     from editorial.templating import Placeholder
 
     channels = {c.kind: c for c in Channel.objects.filter(zone=zone)}
     free = [Placeholder(name=name, kind="text", max_length=30) for name in ("mx", "mf")]
     answers = {v.pk: ValueAnswer(True) for v in Value.objects.filter(zone=zone, is_active=True)}
+    category = Category.objects.filter(zone=zone).order_by("pk").first()
     templates = {}
     for name in ("A", "B"):
         template = template_services.template_create(
@@ -339,6 +340,7 @@ def make_templates(zone, officer, director) -> dict[str, Any]:
             name=f"Radar {name}",
             texts={channels[kind]: text for kind, text in TEMPLATE_TEXTS.items()},
             placeholders=free,
+            category=category,
         )
         template_services.template_submit(actor=officer, template=template)
         template.refresh_from_db()
@@ -354,6 +356,24 @@ def make_templates(zone, officer, director) -> dict[str, Any]:
     return templates
 
 
+def delegated_head(zone, director, category):
+    """The zone's traffic head, with a right to publish from templates of ``category`` on both networks."""
+    from accounts import grants
+    from accounts.models import Grant, Membership, Role
+    from editorial.models import Channel
+    from tests.factories import make_member
+
+    head = make_member(zone, Role.UNIT_HEAD, "Trafic", username=f"trafic-{zone.pk}")
+    grants.grant_create(
+        actor=director,
+        membership=Membership.objects.get(user=head, zone=zone),
+        scope=Grant.Scope.TEMPLATES,
+        channels=list(Channel.objects.filter(zone=zone)),
+        categories=[category],
+    )
+    return head
+
+
 def edit_template(template, officer) -> None:
     """The officer changes template B's texts while instances of it wait: the approval is void."""
     from editorial import template_services
@@ -367,13 +387,15 @@ def edit_template(template, officer) -> None:
         name=template.name,
         texts={channels[kind]: f"{text} (modifié)" for kind, text in TEMPLATE_TEXTS.items()},
         placeholders=[Placeholder(name=name, kind="text", max_length=30) for name in ("mx", "mf")],
+        category=template.category,
     )
 
 
 def approve_posts(plan: Plan, zone, officer, director, *, planned_at: datetime) -> list[Planned]:
     """The campaign's posts, for a time far ahead (the publications' due times are set when the processes are
     ready: approving hundreds of posts takes minutes): reviewed posts drafted, submitted and approved through the
-    services; instances of the two templates published by the officer (``template_instance_publish``); urgent posts
+    services; instances of the two templates published by the traffic head under a delegated right
+    (``template_instance_publish``); urgent posts
     (``fast_lane_publish`` as ``post_publish_urgent`` ends, without its code, which the campaign cannot type).
     Each text carries its marker ``[fc<seed><post>-x|f]``: the fake's record of create requests is by text."""
     from editorial import fastlane, services
@@ -383,6 +405,8 @@ def approve_posts(plan: Plan, zone, officer, director, *, planned_at: datetime) 
     channels = {c.kind: c for c in Channel.objects.filter(zone=zone)}
     answers = {v.pk: ValueAnswer(True) for v in Value.objects.filter(zone=zone, is_active=True)}
     templates = make_templates(zone, officer, director) if plan.template_share else {}
+    # The instances are published by the head of the traffic unit, under the right the director delegated.
+    head = delegated_head(zone, director, templates["A"].category) if templates else None
     planned: list[Planned] = []
     for index, offset, kinds, images, lane in plan_posts(plan):
         texts, media, mine, markers = {}, [], [], {}
@@ -407,7 +431,7 @@ def approve_posts(plan: Plan, zone, officer, director, *, planned_at: datetime) 
         if lane.startswith("template"):
             template = templates[lane.split()[1]]
             post = fastlane.template_instance_publish(
-                actor=officer,
+                actor=head,
                 template=template,
                 version_id=template.approved_version_id,
                 raw_values={"locality": "Quévy", "mx": markers.get("x", "-"), "mf": markers.get("facebook", "-")},
@@ -1088,7 +1112,8 @@ def describe(observed: Observed, evaluation: Evaluation) -> str:
         f"{before} before, {after} after, the 1-minute load at most {load['max_1min']:.2f} during the run.",
         "",
         f"**The run.** {f['publications']} publications ({f['posts']} posts, {f['with_images']} publications with "
-        f"images; by lane: {_counts(f['lanes'])}, the fast lane's made through the services of issue 13; template B "
+        f"images; by lane: {_counts(f['lanes'])}, the template instances published by a unit head under a delegated "
+        f"right; template B "
         f"edited {plan.template_edit_s:g} s after the first due time, {f['template_b_due_after_edit'][0]} of its "
         f"instances due after: {_counts(f['template_b_due_after_edit'][1]) or 'none'}) due over "
         f"{plan.spread_s:g} s; {plan.workers} workers (`{procfile_command('worker')} --hostname "

@@ -4,9 +4,9 @@ About 50 publications (X and Facebook, some with images) due over a minute, agai
 the campaign's seeded mix (rate limits, 5xx before and after creating, hangs longer than the read timeout), two
 workers and beat as the Procfile runs them, a Redis of the test's own, one worker killed with SIGKILL while it is
 inside a create call and restarted 5 s later (as systemd would), ``check_publishing`` every minute as cron would run
-it. A third of the posts go through the fast lane of issue 13 (instances of two approved templates, urgent posts),
-and one of the templates is edited 30 s after the first due time. The seed is fixed: the same posts meet the same
-faults on every run.
+it. A third of the posts go through the fast lane of issue 13 (instances of two approved templates published by a
+unit head under a delegated right, urgent posts), and one of the templates is edited 30 s after the first due time.
+The seed is fixed: the same posts meet the same faults on every run.
 
 What is asserted is the campaign's own checks, less the lateness (a time measured on a shared CI machine; the full
 campaign reports it): at most one create request per publication whose first request was accepted, and none after

@@ -264,6 +264,12 @@ def draft_right(user: Any, zone: Zone, *, category: Category | None, channels: I
     return f"grant:{grant.pk}" if grant is not None else ""
 
 
+def can_duplicate_post(user: Any, post: Post, *, channels: Iterable[Channel]) -> bool:
+    """Make a new draft from a post of any state (``channels``: the post's): whoever reads it and may draft a post of
+    its category on its channels (the officers; a unit head within a grant of scope "posts")."""
+    return can_view_post(user, post) and bool(draft_right(user, post.zone, category=post.category, channels=channels))
+
+
 def can_use_templates(user: Any, zone: Zone) -> bool:
     """Whether the user may publish from some template at all (the officers, and unit heads with a grant)."""
     return has_right(user, zone, Right.PUBLISH_POST) or bool(active_grants(user, zone))

@@ -11,6 +11,7 @@ forms can show it) when the action is refused in the current state or with this 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -19,8 +20,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +33,7 @@ from editorial.audit import audit_record
 from editorial.compose import languages_of, takes_images, text_from_main, text_limit_problem
 from editorial.errors import WorkflowError
 from editorial.fingerprint import post_fingerprint
-from editorial.images import CleanImage, clean_image
+from editorial.images import EXTENSIONS, CleanImage, clean_image
 from editorial.locks import post_lock
 from editorial.models import (
     CalendarFeed,
@@ -534,6 +536,97 @@ def post_update(
             post.refresh_from_db()
         audit_record(action="editorial.post.update", actor=actor, zone=post.zone, obj=post, data=data)
     return post
+
+
+_KINDS = {extension: kind for kind, extension in EXTENSIONS.items()} | {"jpeg": "JPEG"}
+
+
+def _copied_image(media: VariantMedia) -> CleanImage:
+    """A new file with the stored bytes of a post's image, its hash theirs. Bytes that are not those the desk stored
+    (another hash than recorded) go through ``clean_image`` again, like any file coming in."""
+    try:
+        with media.image.open("rb") as handle:
+            content = handle.read()
+    except (OSError, ValueError):
+        raise WorkflowError(
+            _("An image of this post cannot be read any more: the post cannot be duplicated."), code="image_missing"
+        ) from None
+    kind = _KINDS.get(media.image.name.rsplit(".", 1)[-1].lower())
+    image = CleanImage(content, name=media.image.name, kind=kind) if kind else None
+    if image is None or image.sha256 != media.sha256:
+        image = _stored_image(ContentFile(content, name=os.path.basename(media.image.name)))
+    image.name = f"{image.sha256[:32]}.{image.extension}"
+    return image
+
+
+def _copy_title(title: str) -> str:
+    """The working title marked as a copy, shortened (not the mark) to fit the field."""
+    limit = Post._meta.get_field("title").max_length
+    marked = _("%(title)s (copy)") % {"title": title}
+    if len(marked) > limit:
+        marked = _("%(title)s (copy)") % {"title": title[: len(title) - (len(marked) - limit) - 1] + "…"}
+    return marked
+
+
+def post_duplicate(*, actor: Any, post: Post) -> Post:
+    """A new draft of the actor's made from ``post``, whatever its state (a published or cancelled post is the
+    usual source: a recurring speed control, a yearly event): its texts, channels, category, locality, main texts
+    and images with their alternative texts, each image a new file of the same bytes (so the same hash).
+
+    Not copied: the planned time (the officer sets the new date), the approval, reviews, sign-offs, publications,
+    comments, sharing and history, the item link (the new post is the actor's own, not the unit's item again), and
+    the fast lane (an instance of a template or an urgent post becomes an ordinary draft, to be reviewed). The title
+    is marked as a copy. A channel's text follows the main text only where it still is what the main text makes,
+    so that no text changes from the source's. The fingerprint therefore differs from the source's by the planned
+    time alone.
+
+    ``PermissionDenied`` unless the actor reads the post and may draft in its zone; ``WorkflowError`` when a unit
+    head's grants do not cover its category and channels (``not_delegated``) or an image cannot be read any more
+    (``image_missing``)."""
+    zone = post.zone
+    _require(permissions.can_draft_post(actor, zone))
+    _require(permissions.can_view_post(actor, post))
+    media = VariantMedia.objects.order_by("order", "pk")
+    variants = list(
+        PostVariant.objects.filter(post=post)
+        .select_related("channel")
+        .prefetch_related(Prefetch("media", queryset=media))
+        .order_by("channel_id")
+    )
+    channels = [variant.channel for variant in variants]
+    _require_same_zone(zone, post.category, post.locality, *channels)
+    _require_delegated_draft(actor, zone, category=post.category, channels=channels)
+    main = _main_texts(zone, post.main_texts if isinstance(post.main_texts, dict) else {})
+    # Reading the files outside the transaction: copying a photo must not hold the audit chain's lock.
+    images = {m.pk: _copied_image(m) for variant in variants for m in variant.media.all()}
+    with transaction.atomic():
+        copy = Post.objects.create(
+            zone=zone,
+            author=actor,
+            title=_copy_title(post.title),
+            category=post.category,
+            locality=post.locality,
+            planned_at=None,
+            main_texts=main,
+        )
+        for variant in variants:
+            follows = variant.follows_main and variant.text == _channel_text(zone, main, variant.channel)
+            new_variant = PostVariant.objects.create(
+                post=copy, channel=variant.channel, text=variant.text, follows_main=follows
+            )
+            for old in variant.media.all():
+                image = images[old.pk]
+                VariantMedia.objects.create(
+                    variant=new_variant, image=image, alt_text=old.alt_text, sha256=image.sha256, order=old.order
+                )
+        audit_record(
+            action="editorial.post.duplicate",
+            actor=actor,
+            zone=zone,
+            obj=copy,
+            data={"source": post.pk, "fingerprint": post_fingerprint(post=copy), "images": len(images)},
+        )
+    return copy
 
 
 def _require_every_language(post: Post, variants: Sequence[PostVariant]) -> None:

@@ -3,6 +3,7 @@ from django.urls import path
 from editorial.views import checks, dashboard, items, members, plan, posts, publishing, review
 from editorial.views import fastlane as fastlane_views
 from editorial.views import followups as follow_up_views
+from editorial.views import search as search_views
 from editorial.views import templates as template_views
 
 app_name = "editorial"
@@ -21,6 +22,8 @@ urlpatterns = [
         items.item_attachment,
         name="item_attachment",
     ),
+    # Every post one may read, found by its words and filters (issue 14).
+    path("z/<slug:zone_slug>/posts/", search_views.post_list, name="post_list"),
     # Drafting and the post page.
     path("z/<slug:zone_slug>/posts/new/", posts.post_create, name="post_create"),
     path("z/<slug:zone_slug>/posts/x-fit/", posts.x_fit, name="x_fit"),
@@ -31,6 +34,7 @@ urlpatterns = [
     # Multi-step review: the unit head the post's category names signs it off before the director approves it.
     path("z/<slug:zone_slug>/posts/<int:post_id>/sign-off/", posts.post_sign_off, name="post_sign_off"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
+    path("z/<slug:zone_slug>/posts/<int:post_id>/duplicate/", posts.post_duplicate, name="post_duplicate"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
     # While the officer types a text: the review's confidentiality scan, the partner accounts to mention.
     path(

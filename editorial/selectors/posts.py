@@ -31,6 +31,7 @@ from editorial.xtext import MAX_WEIGHTED_LENGTH, XCount, parse_tweet
 ACTION_LABELS = {
     "editorial.item.take_up": _("Took the item up: this post started as a draft"),
     "editorial.post.create": _("Created the draft"),
+    "editorial.post.duplicate": _("Created the draft as a copy of another post"),
     "editorial.post.update": _("Edited the post"),
     "editorial.post.submit": _("Submitted it for review"),
     "editorial.post.sign_off": _("Signed it off for the director's review"),
@@ -121,6 +122,8 @@ def _history_details(event: AuditEvent) -> list[tuple[str, str]]:
         details.append((str(_("Comment")), str(data["comment"])))
     if event.action == "editorial.post.confidentiality_override" and data.get("reason"):
         details.append((str(_("Reason")), str(data["reason"])))
+    if event.action == "editorial.post.duplicate" and data.get("source"):
+        details.append((str(_("Copied from post")), f"#{data['source']}"))
     if event.action == "editorial.post.share":
         units = data.get("units") or []
         details.append((str(_("Units")), ", ".join(str(u) for u in units) or str(_("none"))))

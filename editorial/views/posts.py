@@ -228,6 +228,8 @@ def _render_detail(
         "pubs": publications or publications_block(user=user, zone=zone, post=post),
         # What the director noted on the values at the last review, for the officer to read.
         "review_notes": desk_selectors.latest_review_notes(post=post),
+        # A new draft from this post, in any state (a yearly event, a recurring control).
+        "can_duplicate": permissions.can_duplicate_post(user, post, channels=[view.channel for view in page.variants]),
     }
     # The sign-off its category asks for (multi-step review), and the unit head's form to give it.
     fingerprint = services.post_fingerprint(post=post) if post.category_id else ""
@@ -328,6 +330,29 @@ def post_share(request: HttpRequest, zone_slug: str, post_id: int) -> HttpRespon
         else:
             messages.success(request, _("The post is no longer shared with any unit."))
     return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+
+
+@login_required
+@require_POST
+def post_duplicate(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    """A new draft from this post (``services.post_duplicate``), opened for editing: it has no date yet."""
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.can_draft_post(request.user, zone):
+        raise PermissionDenied
+    try:
+        copy = services.post_duplicate(actor=request.user, post=post)
+    except WorkflowError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("editorial:post_detail", zone_slug=zone.slug, post_id=post.pk)
+    messages.success(
+        request,
+        _(
+            "This is a new draft copied from “%(title)s”: its texts, channels, category, locality and images. "
+            "Nothing of its approval or publications is copied. Set its new date and time, then submit it for review."
+        )
+        % {"title": post.title},
+    )
+    return redirect("editorial:post_edit", zone_slug=zone.slug, post_id=copy.pk)
 
 
 @login_required

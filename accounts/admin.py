@@ -18,7 +18,7 @@ from accounts import mfa, permissions
 from accounts.events import security_event
 from accounts.models import Grant, Membership, User
 from accounts.reauth import recent_auth_required
-from editorial.admin import ZoneScopedAdmin
+from editorial.admin import ReadOnlyZoneAdmin, ZoneScopedAdmin
 from editorial.audit import audit_record
 
 
@@ -77,7 +77,7 @@ class GrantInline(admin.TabularInline):
 
 
 @admin.register(Grant)
-class GrantAdmin(ZoneScopedAdmin):
+class GrantAdmin(ReadOnlyZoneAdmin):
     """Delegated rights of the administrator's zones, read-only (they are managed on the zone's members page)."""
 
     list_display = ["membership", "scope", "granted_by", "granted_at", "revoked_at"]
@@ -95,15 +95,6 @@ class GrantAdmin(ZoneScopedAdmin):
         "revoked_by",
         "revoked_at",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(Membership)

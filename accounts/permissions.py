@@ -255,6 +255,15 @@ def drafting_limits(user: Any, zone: Zone) -> tuple[set[int], set[int]] | None:
     return categories, channels
 
 
+def can_start_urgent(user: Any, zone: Zone) -> bool:
+    """Whether the urgent post's form is offered at all: the officer, or a unit head with a grant that allows free
+    and urgent posts (the category and channels are checked when the form is sent: ``can_publish_urgent``)."""
+    if not zone.urgent_posts_allowed:
+        return False
+    limits = drafting_limits(user, zone)
+    return limits is None or bool(limits[0])
+
+
 def draft_right(user: Any, zone: Zone, *, category: Category | None, channels: Iterable[Channel]) -> str:
     """The right under which the user drafts a post of this category on these channels: "role:officer", or
     "grant:<id>" (a unit head's grant of scope "posts" that covers them); "" when they may not."""

@@ -136,6 +136,19 @@ class ZoneScopedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
+class ReadOnlyZoneAdmin(ZoneScopedAdmin):
+    """A zone-scoped list to read, for what is changed only by the desk's audited services (or never)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Zone)
 class ZoneAdmin(ZoneScopedAdmin):
     zone_lookup = "pk"
@@ -268,22 +281,13 @@ class RoadAdmin(ZoneScopedAdmin):
 
 
 @admin.register(Template)
-class TemplateAdmin(ZoneScopedAdmin):
+class TemplateAdmin(ReadOnlyZoneAdmin):
     """Read only: templates are written, reviewed and retired on the desk (editorial/template_services.py), where
     each change is a new version, voids an approval and is audited."""
 
     list_display = ["name", "zone", "category", "status", "current_version", "approved_version", "updated_at"]
     list_filter = ["status", ZONE_FILTER]
     search_fields = ["name"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -424,16 +428,7 @@ class PartnerAccountAdmin(ZoneScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ZoneScopedAdmin):
+class AuditEventAdmin(ReadOnlyZoneAdmin):
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "zone"]
     list_filter = ["action", ZONE_FILTER]
     search_fields = ["action", "actor_label", "object_id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

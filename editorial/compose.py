@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from editorial.xtext import INVALID_CHARACTERS, MAX_WEIGHTED_LENGTH, parse_tweet
 
@@ -26,6 +27,18 @@ FACEBOOK_MAX_CHARS = 63_206
 X_MAX_IMAGES = 4
 # The networks that take images with a post; a channel of another kind (later) gets the text alone.
 IMAGE_KINDS = frozenset({"x", "facebook"})
+
+
+# What a bilingual zone's post lacks, as whole sentences per language (a language's name glued into a sentence does
+# not agree in French or Dutch): the post form, ``services.post_submit`` and the urgent post say the same.
+MAIN_TEXT_MISSING = {
+    "fr": gettext_lazy("Write the main text in French: this zone publishes every post in French and Dutch."),
+    "nl": gettext_lazy("Write the main text in Dutch: this zone publishes every post in French and Dutch."),
+}
+NO_CHANNEL_FOR = {
+    "fr": gettext_lazy("Tick a channel that publishes in French, or in both languages: none of the ticked ones does."),
+    "nl": gettext_lazy("Tick a channel that publishes in Dutch, or in both languages: none of the ticked ones does."),
+}
 
 
 def languages_of(value: str) -> list[str]:
@@ -52,6 +65,32 @@ def text_from_main(main_texts: Mapping[str, str], *, channel_language: str, zone
         for lang in channel_languages(channel_language=channel_language, zone_languages=zone_languages)
     ]
     return BILINGUAL_SEPARATOR.join(part for part in parts if part)
+
+
+def language_gaps(
+    *,
+    zone_languages: str,
+    main_texts: Mapping[str, Any],
+    channel_settings: Any,
+    text_missing: Mapping[str, Any] = MAIN_TEXT_MISSING,
+) -> list[str]:
+    """What a post of a bilingual zone lacks, one whole sentence each: a text in each language of the zone
+    (``text_missing`` says it, per language), and a ticked channel publishing each language (an account in that
+    language, or one that posts both in one message). ``channel_settings``: the ticked channels' language
+    settings. Empty for a zone of one language."""
+    languages = languages_of(zone_languages)
+    if len(languages) < 2:
+        return []
+    covered = {
+        lang
+        for setting in channel_settings
+        for lang in channel_languages(channel_language=setting, zone_languages=zone_languages)
+    }
+    texts = main_texts if isinstance(main_texts, Mapping) else {}
+    missing = [
+        str(text_missing[lang]) for lang in languages if not (isinstance(texts.get(lang), str) and texts[lang].strip())
+    ]
+    return missing + [str(NO_CHANNEL_FOR[lang]) for lang in languages if lang not in covered]
 
 
 def takes_images(kind: str) -> bool:

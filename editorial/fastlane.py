@@ -21,11 +21,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import mfa, permissions
 from editorial import followups, notifications, publishing, templating
 from editorial.audit import audit_record
-from editorial.compose import channel_languages, languages_of, text_from_main, text_limit_problem
+from editorial.compose import channel_languages, language_gaps, languages_of, text_from_main, text_limit_problem
 from editorial.confidentiality import Finding, scan_text
 from editorial.errors import WorkflowError
 from editorial.fingerprint import post_fingerprint
@@ -34,7 +35,6 @@ from editorial.models import (
     Category,
     Channel,
     FollowUp,
-    Language,
     Locality,
     Post,
     PostOrigin,
@@ -486,28 +486,21 @@ def template_instance_publish(
     return post
 
 
+# The urgent form asks for "the text in French" and "the text in Dutch" (no main text and channel texts there).
+_TEXT_MISSING = {
+    "fr": gettext_lazy("Write the text in French: this zone publishes every post in French and Dutch."),
+    "nl": gettext_lazy("Write the text in Dutch: this zone publishes every post in French and Dutch."),
+}
+
+
 def _check_languages(zone: Zone, main_texts: Mapping[str, str], channels: Sequence[Channel]) -> None:
     """A bilingual zone publishes an urgent post in both languages, like any post (``services.post_submit``)."""
-    languages = languages_of(zone.languages)
-    if len(languages) < 2:
-        return
-    covered = {
-        lang for c in channels for lang in channel_languages(channel_language=c.language, zone_languages=zone.languages)
-    }
-    missing = []
-    for language in languages:
-        if not (main_texts.get(language) or "").strip():
-            missing.append(
-                _("Write the text in French: this zone publishes every post in French and Dutch.")
-                if language == Language.FR
-                else _("Write the text in Dutch: this zone publishes every post in French and Dutch.")
-            )
-        if language not in covered:
-            missing.append(
-                _("Tick a channel that publishes in French, or in both languages: none of the ticked ones does.")
-                if language == Language.FR
-                else _("Tick a channel that publishes in Dutch, or in both languages: none of the ticked ones does.")
-            )
+    missing = language_gaps(
+        zone_languages=zone.languages,
+        main_texts=main_texts,
+        channel_settings=[c.language for c in channels],
+        text_missing=_TEXT_MISSING,
+    )
     if missing:
         raise WorkflowError(missing)
 

@@ -30,7 +30,7 @@ from accounts import permissions
 from accounts.permissions import Right
 from editorial import notifications, publishing
 from editorial.audit import audit_record
-from editorial.compose import languages_of, takes_images, text_from_main, text_limit_problem
+from editorial.compose import language_gaps, languages_of, takes_images, text_from_main, text_limit_problem
 from editorial.errors import WorkflowError
 from editorial.fingerprint import post_fingerprint
 from editorial.images import EXTENSIONS, CleanImage, clean_image
@@ -42,7 +42,6 @@ from editorial.models import (
     Comment,
     Item,
     ItemAttachment,
-    Language,
     Locality,
     Post,
     PostVariant,
@@ -631,29 +630,12 @@ def post_duplicate(*, actor: Any, post: Post) -> Post:
 
 def _require_every_language(post: Post, variants: Sequence[PostVariant]) -> None:
     """A post of a bilingual zone has a main text in each language of the zone, and each language is published
-    by at least one of its channels (an account in that language, or one that posts both in one message).
-    Refused with one whole sentence per missing piece."""
-    languages = languages_of(post.zone.languages)
-    if len(languages) < 2:
-        return
-    main_texts = post.main_texts if isinstance(post.main_texts, dict) else {}
-    covered = {language for v in variants for language in languages_of(v.channel.language)}
-    missing = []
-    for language in languages:
-        text = main_texts.get(language)
-        if not (isinstance(text, str) and text.strip()):
-            missing.append(
-                _("Write the main text in French: this zone publishes every post in French and Dutch.")
-                if language == Language.FR
-                else _("Write the main text in Dutch: this zone publishes every post in French and Dutch.")
-            )
-    for language in languages:
-        if language not in covered:
-            missing.append(
-                _("Tick a channel that publishes in French, or in both languages: none of the ticked ones does.")
-                if language == Language.FR
-                else _("Tick a channel that publishes in Dutch, or in both languages: none of the ticked ones does.")
-            )
+    by at least one of its channels. Refused with one whole sentence per missing piece (``compose.language_gaps``)."""
+    missing = language_gaps(
+        zone_languages=post.zone.languages,
+        main_texts=post.main_texts,
+        channel_settings=[v.channel.language for v in variants],
+    )
     if missing:
         raise WorkflowError(missing)
 

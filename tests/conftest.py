@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Role, User
 from editorial.models import Zone
@@ -90,6 +91,16 @@ class DeskClient(Client):
 @pytest.fixture
 def client() -> DeskClient:
     return DeskClient()
+
+
+@pytest.fixture
+def in_english(client, settings):
+    """The pages, messages and e-mails in English, whatever the catalogs say: for the tests that read the source
+    strings (``pytestmark = pytest.mark.usefixtures("in_english")``)."""
+    settings.LANGUAGE_CODE = "en"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

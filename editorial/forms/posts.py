@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from editorial import services
 from editorial.compose import (
+    MAIN_TEXT_MISSING,
+    NO_CHANNEL_FOR,
     X_MAX_IMAGES,
     channel_languages,
     languages_of,
@@ -34,15 +36,6 @@ ALT_REQUIRED = _("Describe the image for people who cannot see it.")
 TITLE_FROM_TEXT_CHARS = 80
 # Whole sentences per language: a language's name glued into a sentence does not agree in French or Dutch.
 _MAIN_LABELS = {"fr": _("Main text in French"), "nl": _("Main text in Dutch")}
-# What review needs of a bilingual zone's post, in services.post_submit's words (_require_every_language).
-_MAIN_MISSING = {
-    "fr": _("Write the main text in French: this zone publishes every post in French and Dutch."),
-    "nl": _("Write the main text in Dutch: this zone publishes every post in French and Dutch."),
-}
-_NO_CHANNEL_FOR = {
-    "fr": _("Tick a channel that publishes in French, or in both languages: none of the ticked ones does."),
-    "nl": _("Tick a channel that publishes in Dutch, or in both languages: none of the ticked ones does."),
-}
 
 
 def _clean(value: Any) -> str:
@@ -506,11 +499,11 @@ class PostForm(ZoneTimeFormMixin, forms.Form):
             for lang in self.languages:
                 if not self.main_texts.get(lang):
                     empty_main.add(lang)
-                    self.add_error(f"main_{lang}", _MAIN_MISSING[lang])
+                    self.add_error(f"main_{lang}", MAIN_TEXT_MISSING[lang])
             covered = {lang for channel in self.chosen_channels for lang in languages_of(channel.language)}
             for lang in self.languages:
                 if self.chosen_channels and lang not in covered:
-                    self.add_error("channels", _NO_CHANNEL_FOR[lang])
+                    self.add_error("channels", NO_CHANNEL_FOR[lang])
         for channel in self.chosen_channels:
             name = f"text_{channel.pk}"
             text = cleaned_data.get(name, "")

@@ -70,28 +70,6 @@ def publishable_templates(*, user: Any, zone: Zone) -> list[PublishableTemplate]
     return rows
 
 
-def may_start_urgent(user: Any, zone: Zone) -> bool:
-    """Whether the urgent post's form is offered at all: the officer, or a unit head with a grant that allows free
-    and urgent posts (the category and channels are checked when the form is sent)."""
-    if not zone.urgent_posts_allowed:
-        return False
-    if permissions.has_right(user, zone, permissions.Right.PUBLISH_POST):
-        return True
-    return any(grant.scope == Grant.Scope.POSTS for grant in permissions.active_grants(user, zone))
-
-
-def urgent_categories_and_channels(user: Any, zone: Zone) -> tuple[set[int] | None, set[int] | None]:
-    """The categories and channels the urgent form offers: None (all of the zone's) for the officer, else those
-    of the user's grants that allow urgent posts."""
-    if permissions.has_right(user, zone, permissions.Right.PUBLISH_POST):
-        return None, None
-    grants = [g for g in permissions.active_grants(user, zone) if g.scope == Grant.Scope.POSTS]
-    return (
-        {c.pk for g in grants for c in g.categories.all()},
-        {c.pk for g in grants for c in g.channels.all()},
-    )
-
-
 # --- Review after -------------------------------------------------------------------------------------------
 
 

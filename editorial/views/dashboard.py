@@ -81,7 +81,7 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "fast_lane_director": fast_lane_director,
             "fast_lane_mine": fast_lane_mine,
             "uses_templates": uses_templates,
-            "may_urgent": uses_templates and fastlane_selectors.may_start_urgent(request.user, zone),
+            "may_urgent": uses_templates and permissions.can_start_urgent(request.user, zone),
             "follow_ups_due": follow_ups_due,
             "my_grants": my_grants,
             "my_posts": my_posts,

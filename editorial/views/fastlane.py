@@ -69,7 +69,7 @@ def fast_lane(request: HttpRequest, zone_slug: str) -> HttpResponse:
         {
             "zone": zone,
             "rows": selectors.publishable_templates(user=request.user, zone=zone),
-            "may_urgent": selectors.may_start_urgent(request.user, zone),
+            "may_urgent": permissions.can_start_urgent(request.user, zone),
             "today": selectors.my_fast_lane_today(zone=zone, user=request.user),
         },
     )
@@ -163,13 +163,13 @@ def template_publish(request: HttpRequest, zone_slug: str, template_id: int) -> 
 
 
 def _urgent_form(request: HttpRequest, zone: Zone) -> UrgentPostForm:
-    category_ids, channel_ids = selectors.urgent_categories_and_channels(request.user, zone)
+    # An urgent post is a free post: the same categories and channels as the user may draft.
+    limits = permissions.drafting_limits(request.user, zone)
     categories = Category.objects.filter(zone=zone).order_by("name")
     channels = Channel.objects.filter(zone=zone).order_by("kind", "name", "pk")
-    if category_ids is not None:
-        categories = categories.filter(pk__in=category_ids)
-    if channel_ids is not None:
-        channels = channels.filter(pk__in=channel_ids)
+    if limits is not None:
+        categories = categories.filter(pk__in=limits[0])
+        channels = channels.filter(pk__in=limits[1])
     return UrgentPostForm(
         request.POST if request.method == "POST" else None,
         zone=zone,
@@ -186,7 +186,7 @@ def urgent_post(request: HttpRequest, zone_slug: str) -> HttpResponse:
     zone = permissions.zone_for_user_or_404(request.user, zone_slug)
     if not (
         permissions.has_right(request.user, zone, permissions.Right.PUBLISH_POST)
-        or selectors.may_start_urgent(request.user, zone)
+        or permissions.can_start_urgent(request.user, zone)
     ):
         raise PermissionDenied
     form = _urgent_form(request, zone)

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import User
@@ -19,16 +19,7 @@ from editorial.models import AuditEvent, Category, Channel, Post, SignOff, Unit,
 from editorial.services import ValueAnswer
 from tests.factories import make_post
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english(client, settings):
-    """The pages and messages in English, whatever the translations say."""
-    settings.LANGUAGE_CODE = "en"
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def fresh(user: User) -> User:

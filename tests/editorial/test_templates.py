@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Role
 from editorial import template_services as ts
@@ -31,14 +31,7 @@ from tests.factories import make_member, make_post
 
 RADAR = "Contrôle radar à {locality} le {date} de {from} à {until}. #controle #radar {locality_hashtag}"
 
-
-@pytest.fixture(autouse=True)
-def in_english(client, settings):
-    """The pages and messages in English, whatever the translations say."""
-    settings.LANGUAGE_CODE = "en"
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def channels(zone):

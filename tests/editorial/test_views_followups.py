@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Role
 from editorial.models import AuditEvent, FollowUp, Post
@@ -16,14 +16,7 @@ from tests.factories import make_member
 
 NIGHT = {"locality": "Quévy", "date": "2026-06-10", "from": "22:00", "until": "06:00"}
 
-
-@pytest.fixture(autouse=True)
-def in_english(client, settings):
-    """The pages and messages in English, whatever the translations say."""
-    settings.LANGUAGE_CODE = "en"
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture(autouse=True)

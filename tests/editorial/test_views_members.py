@@ -8,23 +8,14 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import grants
 from accounts.models import Grant, Membership, Role, User
 from editorial.models import AuditEvent, Category, Channel, Post, Unit, Zone
 from tests.factories import make_member, make_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english(client, settings):
-    """The pages and messages in English, whatever the translations say."""
-    settings.LANGUAGE_CODE = "en"
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def head_membership(zone_users) -> Membership:

@@ -12,13 +12,7 @@ from editorial.models import Category, Channel, Template, Value
 from tests.editorial.test_templates import RADAR, approved, channels, create
 from tests.factories import make_zone
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """The pages in English, whatever the translations say."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 def url(name, zone, template=None):

@@ -65,6 +65,12 @@ class Membership(models.Model):
         help_text=_("Required for a unit head, empty for every other role."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Opt-in (issue 14): the week's report in this zone by e-mail on Monday morning.
+    weekly_report_email = models.BooleanField(
+        _("weekly report by e-mail"),
+        default=False,
+        help_text=_("The week's report of the zone is sent on Monday morning."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -136,6 +136,21 @@ class Zone(models.Model):
             "A post published from a template or as urgent is overdue for the director's review after this delay."
         ),
     )
+    # The budget's split by kind of work (issue 14): what the desk measures is compared with each share.
+    budget_items_minutes = models.PositiveSmallIntegerField(
+        _("budget: reading items (minutes)"), default=5, help_text=_("Reading and triaging the units' items.")
+    )
+    budget_writing_minutes = models.PositiveSmallIntegerField(
+        _("budget: writing (minutes)"), default=15, help_text=_("Drafting posts, templates and the plan.")
+    )
+    budget_review_minutes = models.PositiveSmallIntegerField(
+        _("budget: reviewing (minutes)"), default=10, help_text=_("The director's review, before and after.")
+    )
+    budget_comments_minutes = models.PositiveSmallIntegerField(
+        _("budget: answering (minutes)"),
+        default=5,
+        help_text=_("Follow-ups and replies on the networks, comments on posts."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -145,6 +160,26 @@ class Zone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.budget_split_total() != self.daily_budget_minutes:
+            raise ValidationError(
+                _("The split of the budget (%(split)s minutes) must add up to the daily budget (%(budget)s minutes).")
+                % {"split": self.budget_split_total(), "budget": self.daily_budget_minutes}
+            )
+
+    def budget_split(self) -> dict[str, int]:
+        """Minutes per kind of work (``WorkKind``'s values, "other" excepted: it has no share)."""
+        return {
+            "items": self.budget_items_minutes,
+            "writing": self.budget_writing_minutes,
+            "review": self.budget_review_minutes,
+            "comments": self.budget_comments_minutes,
+        }
+
+    def budget_split_total(self) -> int:
+        return sum(self.budget_split().values())
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -414,6 +449,27 @@ class Channel(ZoneOwned):
 
     def set_credentials(self, credentials: dict[str, str]) -> None:
         self.credentials_encrypted = json.dumps(credentials, sort_keys=True) if credentials else ""
+
+
+class ChannelTarget(ZoneOwned):
+    """How often the zone wants to post on a channel ("X: at least one a day on weekdays"); the plan shows the
+    days below it as gaps."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="target", verbose_name=_("channel"))
+    posts_per_day = models.PositiveSmallIntegerField(
+        _("posts per day (at least)"), default=1, validators=[MinValueValidator(1)]
+    )
+    weekdays_only = models.BooleanField(
+        _("weekdays only"), default=True, help_text=_("Saturdays and Sundays are not gaps.")
+    )
+
+    class Meta:
+        verbose_name = _("publishing target")
+        verbose_name_plural = _("publishing targets")
+        ordering = ["zone", "channel"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.posts_per_day}"
 
 
 class Item(ZoneOwned):
@@ -1094,6 +1150,42 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WorkKind(models.TextChoices):
+    """The kinds of work the time budget is split into; each page of the desk counts for one of them."""
+
+    ITEMS = "items", _("Reading items")
+    WRITING = "writing", _("Writing")
+    REVIEW = "review", _("Reviewing")
+    COMMENTS = "comments", _("Answering")
+    OTHER = "other", _("Other pages")
+
+
+class ActiveTime(ZoneOwned):
+    """Active seconds one person spent on the desk's pages within one minute (UTC, truncated), attributed to the
+    kind of the page. One row per person and minute and never more than 60 seconds: no ping can make a day longer
+    than the day. Nothing else is recorded (no keystrokes, no page content)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    minute = models.DateTimeField(_("minute"))
+    kind = models.CharField(_("kind of work"), max_length=20, choices=WorkKind.choices)
+    seconds = models.PositiveSmallIntegerField(_("active seconds"))
+
+    class Meta:
+        verbose_name = _("active time")
+        verbose_name_plural = _("active time")
+        ordering = ["minute"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "minute"], name="active_time_one_row_per_minute"),
+            models.CheckConstraint(condition=Q(seconds__lte=60), name="active_time_at_most_a_minute"),
+        ]
+        indexes = [models.Index(fields=["zone", "minute"]), models.Index(fields=["user", "minute"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.minute:%Y-%m-%d %H:%M} {self.kind} {self.seconds}s"
 
 
 class AuditEvent(models.Model):

@@ -4,14 +4,14 @@ on their last review of a post. Fixed query counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from editorial.clock import local_day_bounds
-from editorial.models import FollowUp, Post, PostVariant, Review, ValueCheck, Zone
+from editorial.models import FollowUp, Post, PostVariant, Publication, Review, ValueCheck, Zone
 from editorial.selectors.followups import follow_ups_of_zone
 from editorial.selectors.plan import shown_between, with_going_out
 from editorial.selectors.publishing import (
@@ -69,6 +69,56 @@ def officer_desk(*, zone: Zone, now: datetime | None = None) -> OfficerDesk:
         due_today=list(due_today.order_by("shown_at", "pk")[:DASHBOARD_ROWS]),
         in_review=list(in_review[:DASHBOARD_ROWS]),
         came_back=list(came_back[:DASHBOARD_ROWS]),
+    )
+
+
+@dataclass(frozen=True)
+class TheDay:
+    """The zone's day at a glance (issue 14, point 4), for whoever answers for what goes out."""
+
+    day: date  # the zone's local day
+    published: list[Post]  # gone out today, each with ``out_today``: its publications of today (links)
+    coming: list[Post]  # approved, planned before the day ends, not out yet (a late one says "overdue")
+    not_ready: list[Post]  # planned today and not approved yet: a draft or waiting for review
+
+
+def the_day(*, zone: Zone, now: datetime | None = None) -> TheDay:
+    """Published today (with the networks' links), approved and coming, and planned today but not approved yet;
+    five queries whatever the day holds. The publications that need a person are ``attention``'s."""
+    now = now or timezone.now()
+    today = timezone.localtime(now, zone.tzinfo).date()
+    start, end = local_day_bounds(today, zone.tzinfo)
+    out_today = Publication.objects.filter(
+        status=Publication.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
+    )
+    published = (
+        Post.objects.filter(zone=zone, pk__in=out_today.values("post_id"))
+        .prefetch_related(
+            Prefetch(
+                "publications",
+                out_today.select_related("channel").order_by("channel__kind", "channel_id"),
+                to_attr="out_today",
+            )
+        )
+        .order_by("-pk")[:DASHBOARD_ROWS]
+    )
+    # One query for both lists: approved and due before the day ends, or planned today and not approved yet.
+    rows = list(
+        _posts_with_channels(zone)
+        .filter(
+            Q(status=Post.Status.APPROVED, planned_at__lt=end)
+            | Q(status__in=[Post.Status.DRAFT, Post.Status.IN_REVIEW], planned_at__gte=start, planned_at__lt=end)
+        )
+        .order_by("planned_at", "pk")[: 2 * DASHBOARD_ROWS]
+    )
+    coming = [post for post in rows if post.status == Post.Status.APPROVED]
+    not_ready = [post for post in rows if post.status != Post.Status.APPROVED]
+    published = sorted(published, key=lambda post: min(p.published_at for p in post.out_today), reverse=True)
+    return TheDay(
+        day=today,
+        published=published,
+        coming=coming[:DASHBOARD_ROWS],
+        not_ready=not_ready[:DASHBOARD_ROWS],
     )
 
 

@@ -39,10 +39,12 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
     worker_seen_at = selectors.worker_last_seen()
     # Officers and directors answer for what goes out: they see what needs a person and hear when the pipeline is
     # late or stopped.
-    watch = attention = None
+    watch = attention = the_day = None
     if permissions.can_watch_publishing(request.user, zone):
         watch = desk.publishing_watch(zone=zone, worker_seen_at=worker_seen_at)
         attention = desk.attention(zone=zone)
+        # The day at a glance: what went out, what is coming, what waits for them (issue 14).
+        the_day = desk.the_day(zone=zone)
     # Follow-ups due (issue 13): the officers see the zone's, a unit head who publishes from templates their own.
     follow_ups_due = None
     if Right.PUBLISH_POST in rights:
@@ -78,6 +80,7 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "worker_seen_at": worker_seen_at,
             "watch": watch,
             "attention": attention,
+            "the_day": the_day,
             "fast_lane_director": fast_lane_director,
             "fast_lane_mine": fast_lane_mine,
             "uses_templates": uses_templates,

@@ -73,8 +73,9 @@ def test_its_query_count_does_not_grow_with_posts_and_items(client, zone_users, 
     # is the one more since issue 11), and every request of an officer reads the authenticator that verified the
     # session (django-otp, one query). 17 since issue 12: the channels are labelled with their network, and the
     # handle where the zone has two accounts on one network (Channel.label reads the zone's channels once).
-    # Issue 13: +1 for the follow-ups due, +1 for the user's fast-lane posts of today.
-    with django_assert_max_num_queries(19) as few:
+    # Issue 13: +1 for the follow-ups due, +1 for the user's fast-lane posts of today. Issue 14: the day at a glance,
+    # +4 at most (the posts out today and their publications, the posts coming or not ready and their channels).
+    with django_assert_max_num_queries(23) as few:
         client.get(dashboard(zone_users.zone))
     add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -156,13 +157,143 @@ def test_role_lists_keep_a_fixed_query_count(client, zone_users, django_assert_m
     _submitted(zone_users, "Un", now + timedelta(days=1))
     today_noon = timezone.localtime(now, zone_users.zone.tzinfo).replace(hour=12, minute=0)
     make_post(zone_users.zone, zone_users.officer, planned_at=today_noon)
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(24) as few:
         client.get(dashboard(zone_users.zone))
     for n in range(25):
         _submitted(zone_users, f"Post {n}", now + timedelta(hours=n + 1))
         make_post(zone_users.zone, zone_users.officer, planned_at=today_noon + timedelta(minutes=n))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(dashboard(zone_users.zone))
+
+
+# --- The day at a glance (issue 14, point 4) -------------------------------------------------------------------
+
+
+def _published_now(post, *, minutes_ago: int, zone_users) -> None:
+    """The post approved (a draft is first) and out on every channel ``minutes_ago``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from editorial.models import Post, Publication
+    from tests.factories import submit_and_approve
+
+    zone = zone_users.zone
+    if post.status == Post.Status.DRAFT:
+        if post.planned_at is None:
+            Post.objects.filter(pk=post.pk).update(planned_at=timezone.now() + timedelta(days=1))
+            post.refresh_from_db()
+        submit_and_approve(post, zone_users.officer, zone_users.director)
+    went_out = timezone.now() - timedelta(minutes=minutes_ago)
+    for channel in zone.channel_set.all():
+        Publication.objects.update_or_create(
+            post=post,
+            channel=channel,
+            defaults={
+                "status": Publication.Status.PUBLISHED,
+                "external_id": f"{post.pk}-{channel.pk}",
+                "external_url": f"https://x.invalid/{post.pk}/{channel.kind}",
+                "published_at": went_out,
+            },
+        )
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
+
+
+@pytest.mark.parametrize("role", ["officer", "director"])
+def test_the_day_says_what_went_out_what_is_coming_and_what_waits(client, zone_users, role):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from editorial.models import Publication
+    from tests.factories import submit_and_approve
+
+    zone = zone_users.zone
+    now = timezone.now()
+    local = timezone.localtime(now, zone.tzinfo)
+    end_of_day = local.replace(hour=23, minute=59, second=0, microsecond=0)
+    out = submit_and_approve(
+        make_post(zone, zone_users.officer, title="Parti ce matin", planned_at=now + timedelta(days=1)),
+        zone_users.officer,
+        zone_users.director,
+    )
+    _published_now(out, minutes_ago=1, zone_users=zone_users)
+    coming = make_post(zone, zone_users.officer, title="Approuvé pour ce soir", planned_at=end_of_day)
+    submit_and_approve(coming, zone_users.officer, zone_users.director)
+    tomorrow = make_post(
+        zone, zone_users.officer, title="Approuvé pour demain", planned_at=end_of_day + timedelta(hours=2)
+    )
+    submit_and_approve(tomorrow, zone_users.officer, zone_users.director)
+    make_post(zone, zone_users.officer, title="Brouillon de ce soir", planned_at=end_of_day)
+    _submitted(zone_users, "À relire", now + timedelta(days=2))
+    failed = make_post(zone, zone_users.officer, title="Échec")
+    Publication.objects.create(
+        post=failed, channel=zone.channel_set.first(), status=Publication.Status.FAILED, last_error="Refusé"
+    )
+    client.force_login(getattr(zone_users, role))
+    page = client.get(dashboard(zone), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    day = page.split('id="the-day"')[1].split("</section>")[0]
+    published = day.split('id="day-published"')[1].split('id="day-coming"')[0]
+    assert "Parti ce matin" in published
+    assert (
+        f'href="https://x.invalid/{out.pk}/x"' in published
+        and f'href="https://x.invalid/{out.pk}/facebook"' in published
+    )
+    coming_part = day.split('id="day-coming"')[1].split('id="day-waiting"')[0]
+    assert "Approuvé pour ce soir" in coming_part and "Approuvé pour demain" not in coming_part
+    assert "Parti ce matin" not in coming_part
+    assert "Brouillon de ce soir" in coming_part.split('id="day-not-ready"')[1]
+    waiting = day.split('id="day-waiting"')[1].split('id="day-problems"')[0]
+    if role == "director":
+        assert "1 post to review" in waiting
+    else:
+        assert "post to review" not in waiting and "new item" in waiting
+    assert "1 publication needs a person" in day.split('id="day-problems"')[1]
+
+
+def test_the_day_is_not_a_unit_heads(client, zone_users):
+    client.force_login(zone_users.unit_head)
+    page = client.get(dashboard(zone_users.zone)).content.decode()
+    assert 'id="the-day"' not in page
+
+
+def test_the_day_follows_the_brussels_day(client, zone_users):
+    """Gone out at 23:30 Brussels yesterday is yesterday's, not today's, although it is today in UTC until 00:00."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from editorial.selectors.desk import the_day
+
+    zone = zone_users.zone
+    post = make_post(zone, zone_users.officer, title="Tard hier soir")
+    _published_now(post, minutes_ago=0, zone_users=zone_users)
+    from editorial.models import Publication
+
+    late = datetime(2026, 7, 14, 23, 30, tzinfo=zone.tzinfo)
+    Publication.objects.filter(post=post).update(published_at=late)
+    assert the_day(zone=zone, now=late + timedelta(minutes=40)).published == []
+    assert [p.title for p in the_day(zone=zone, now=late + timedelta(minutes=20)).published] == ["Tard hier soir"]
+    assert timezone.localtime(late + timedelta(minutes=40), zone.tzinfo).day == 15
+
+
+def test_the_day_keeps_its_query_count_when_more_went_out(client, zone_users, django_assert_max_num_queries):
+    client.force_login(zone_users.director)
+    zone = zone_users.zone
+
+    def publish(count: int) -> None:
+        for n in range(count):
+            _published_now(
+                make_post(zone, zone_users.officer, title=f"Sorti {n}"), minutes_ago=n, zone_users=zone_users
+            )
+
+    publish(1)
+    with django_assert_max_num_queries(40) as few:
+        client.get(dashboard(zone))
+    publish(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(dashboard(zone)).content.decode()
+    assert page.split('id="day-published"')[1].count("/posts/") >= 15
 
 
 # --- Publications that need a person (issue 11, point 5) ------------------------------------------------------

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import Membership, User
 from editorial.models import AuditEvent, Category, Channel, Locality, Post, Unit, Value, Zone
@@ -11,6 +14,11 @@ from editorial.services import post_fingerprint
 pytestmark = pytest.mark.django_db
 
 # Tests run with DEBUG off like production, so they pass the flag a staging desk would.
+
+
+def seed_command(**options) -> None:
+    """``manage.py seed_demo``, without the months of history unless a test asks for some (they take seconds)."""
+    call_command("seed_demo", allow_production=True, **({"history_weeks": 0} | options))
 
 
 def snapshot() -> dict[str, list[tuple]]:
@@ -22,7 +30,7 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 def test_it_creates_the_demo_zone(capsys):
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     zone = Zone.objects.get(slug="mons-quevy")
     assert zone.timezone == "Europe/Brussels"
     assert list(Value.objects.filter(zone=zone).values_list("name", flat=True)) == [
@@ -51,31 +59,31 @@ def test_it_creates_the_demo_zone(capsys):
 
 
 def test_running_it_twice_changes_nothing(capsys):
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     before = snapshot()
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     assert snapshot() == before
     assert "nothing changed" in capsys.readouterr().out
 
 
 def test_it_keeps_a_changed_password():
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     user = User.objects.get(username="officier")
     user.set_password("a-new-long-password")
     user.save()
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     assert User.objects.get(username="officier").check_password("a-new-long-password")
 
 
 def test_it_runs_again_once_a_demo_unit_head_heads_a_second_unit(capsys):
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     zone = Zone.objects.get(slug="mons-quevy")
     trafic = User.objects.get(username="trafic")
     Membership.objects.create(
         user=trafic, zone=zone, role="unit_head", unit=Unit.objects.get(zone=zone, name="Judiciaire")
     )
     before = snapshot()
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     assert snapshot() == before
 
 
@@ -87,7 +95,7 @@ def test_it_refuses_to_seed_known_passwords_in_production(settings):
 
 
 def test_it_creates_a_bilingual_zone_the_officer_and_director_work_in(capsys):
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     zone = Zone.objects.get(slug="bruxelles-ixelles")
     assert zone.languages == "fr+nl"
     values = list(Value.objects.filter(zone=zone).order_by("order"))
@@ -115,12 +123,48 @@ def test_it_creates_a_bilingual_zone_the_officer_and_director_work_in(capsys):
 
 
 def test_the_bilingual_zone_is_left_as_it_is_once_its_post_was_reviewed():
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     post = Post.objects.get(zone__slug="bruxelles-ixelles")
     Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
     fingerprint = post_fingerprint(post=post)
     before = snapshot()
-    call_command("seed_demo", allow_production=True)
+    seed_command()
     assert snapshot() == before
     assert Post.objects.filter(zone__slug="bruxelles-ixelles").count() == 1
     assert post_fingerprint(post=post) == fingerprint
+
+
+def test_the_history_is_the_desks_own_work_in_the_past(capsys):
+    """A few weeks of history (issue 14): items, posts, reviews and publications written by the services with their
+    past times, a few unknown outcomes settled by the officer, active time, and the audit chain intact; once."""
+    from editorial.audit_verify import verify_chain
+    from editorial.models import ActiveTime, Publication, PublicationAttempt, Review
+    from editorial.publishers import locmem
+
+    sent_before = len(locmem.outbox)
+    seed_command(history_weeks=3)
+    assert "History:" in capsys.readouterr().out
+    zone = Zone.objects.get(slug="mons-quevy")
+    now = timezone.now()
+    past = Post.objects.filter(zone=zone, planned_at__lt=now)
+    assert past.filter(status=Post.Status.PUBLISHED).count() >= 15
+    first = past.order_by("planned_at").first()
+    assert (now - first.planned_at).days >= 18
+    # Each step at its own time: submitted and reviewed before the post went out, published at its time.
+    for post in past.filter(status=Post.Status.PUBLISHED)[:10]:
+        review = Review.objects.filter(post=post, decision="approve").get()
+        assert post.created_at < review.created_at < post.planned_at
+        assert review.value_checks.count() == Value.objects.filter(zone=zone, is_active=True).count()
+        for publication in Publication.objects.filter(post=post, status="published"):
+            assert post.planned_at <= publication.published_at < post.planned_at + timedelta(hours=3)
+    assert Review.objects.filter(post__zone=zone, decision="request_changes").exists()
+    assert PublicationAttempt.objects.filter(publication__post__zone=zone, outcome="unknown").exists()
+    assert ActiveTime.objects.filter(zone=zone, user__username="officier").count() > 100
+    # Never through the configured publishers: the past is not published again.
+    assert len(locmem.outbox) == sent_before
+    events = AuditEvent.objects.filter(zone=zone, action="editorial.post.submit")
+    assert events.filter(created_at__lt=now - timedelta(days=7)).exists()
+    assert verify_chain()[0] == []
+    before = snapshot()
+    seed_command(history_weeks=3)
+    assert snapshot() == before

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from editorial.demo import DEMO_PASSWORD, seed_demo
+from editorial.demo_history import DEFAULT_WEEKS, seed_history
 
 
 class Command(BaseCommand):
@@ -16,6 +17,13 @@ class Command(BaseCommand):
             "--allow-production",
             action="store_true",
             help="Seed even with DEBUG off. The demo users have a published password: never on a real desk.",
+        )
+        parser.add_argument(
+            "--history-weeks",
+            type=int,
+            default=DEFAULT_WEEKS,
+            help=f"Weeks of made-up history before today for the demo zone, written once (default {DEFAULT_WEEKS}; "
+            "0 for none).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,6 +37,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo zone “{report.zone.name}”: created {len(report.created)} rows.")
         else:
             self.stdout.write(f"Demo zone “{report.zone.name}” already complete: nothing changed.")
+        history = seed_history(report.zone, weeks=options["history_weeks"])
+        if history:
+            self.stdout.write(f"History: {history} posts over the last {options['history_weeks']} weeks.")
         self.stdout.write("")
         self.stdout.write("Demo logins:")
         for username, role, unit, is_new in report.logins:

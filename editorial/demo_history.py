@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from unittest import mock
 
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from editorial.audit import audit_record
 from editorial.clock import local_day_bounds
 from editorial.models import (
     ActiveTime,
+    Alert,
     AuditEvent,
     Category,
     Channel,
@@ -182,6 +184,10 @@ def seed_history(zone: Zone, *, weeks: int = DEFAULT_WEEKS, today: dt.date | Non
                     made += _one_post(zone, people, day, rng, clock)
             day += dt.timedelta(days=1)
     with transaction.atomic():
+        # The past's failures were told at their time: no e-mail about them at the desk's first start.
+        Alert.objects.filter(zone=zone, mailed_at__isnull=True, raised_at__lte=clock.moment).update(
+            mailed_at=F("raised_at")
+        )
         _active_time(zone, people, today - dt.timedelta(weeks=weeks), today, rng)
         audit_record(action=HISTORY_ACTION, zone=zone, obj=zone, data={"weeks": weeks, "posts": made})
     return made

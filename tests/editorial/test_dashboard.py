@@ -226,6 +226,7 @@ def test_the_day_says_what_went_out_what_is_coming_and_what_waits(client, zone_u
     submit_and_approve(tomorrow, zone_users.officer, zone_users.director)
     make_post(zone, zone_users.officer, title="Brouillon de ce soir", planned_at=end_of_day)
     _submitted(zone_users, "À relire", now + timedelta(days=2))
+    make_item(zone, submitted_by=zone_users.unit_head)
     failed = make_post(zone, zone_users.officer, title="Échec")
     Publication.objects.create(
         post=failed, channel=zone.channel_set.first(), status=Publication.Status.FAILED, last_error="Refusé"
@@ -247,8 +248,14 @@ def test_the_day_says_what_went_out_what_is_coming_and_what_waits(client, zone_u
     if role == "director":
         assert "1 post to review" in waiting
     else:
-        assert "post to review" not in waiting and "new item" in waiting
+        assert "post to review" not in waiting and "1 new item" in waiting and "came back" not in waiting
     assert "1 publication needs a person" in day.split('id="day-problems"')[1]
+
+
+def test_nothing_waits_says_so(client, zone_users):
+    client.force_login(zone_users.director)
+    page = client.get(dashboard(zone_users.zone), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Nothing waits for you." in page.split('id="day-waiting"')[1].split('id="day-problems"')[0]
 
 
 def test_the_day_is_not_a_unit_heads(client, zone_users):

@@ -119,6 +119,23 @@ class Zone(models.Model):
         validators=[validate_public_emails],
         help_text=_("The zone's addresses that posts may give, one per line; every other address is reported."),
     )
+    # Issue 15: the people and places a post may name on purpose; the scan reports every other name and address.
+    public_names = models.TextField(
+        _("names that posts may give"),
+        blank=True,
+        help_text=_(
+            "People a post may name (the chief of police, the spokesperson, an officer who agreed to be named), "
+            "one per line. The confidentiality scan reports every other name of a person."
+        ),
+    )
+    public_addresses = models.TextField(
+        _("addresses that posts may give"),
+        blank=True,
+        help_text=_(
+            "The zone's public addresses (stations, reception desks), one per line; every other home address is "
+            "reported."
+        ),
+    )
     # The fast lane (issue 13): what goes out without a review first is read by the director afterwards.
     urgent_posts_allowed = models.BooleanField(
         _("urgent posts allowed"),
@@ -190,6 +207,12 @@ class Zone(models.Model):
 
     def public_email_list(self) -> list[str]:
         return _lines(self.public_emails)
+
+    def public_name_list(self) -> list[str]:
+        return _lines(self.public_names)
+
+    def public_address_list(self) -> list[str]:
+        return _lines(self.public_addresses)
 
 
 class ZoneOwned(models.Model):

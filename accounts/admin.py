@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -23,14 +23,21 @@ from editorial.audit import audit_record
 
 
 def manageable_users(user: Any) -> QuerySet:
-    """Users a zone administrator may manage: members of their zones and new accounts with no zone yet
-    (never superusers nor staff accounts with no zone). Superusers manage everyone."""
+    """Users a zone administrator may manage: members of their zones and new accounts with no zone yet (never
+    superusers nor staff accounts with no zone). A person who belongs, or once belonged, to another zone too is
+    managed only by an administrator of every one of their zones: otherwise resetting their second factor and
+    setting their password would hand that other zone's access over. Superusers manage everyone."""
     zone_ids = permissions.admin_zone_ids(user)
     if zone_ids is None:
         return User.objects.all()
-    return User.objects.filter(
-        Q(memberships__zone_id__in=zone_ids) | Q(memberships__isnull=True, is_superuser=False, is_staff=False)
-    ).distinct()
+    elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(zone_id__in=zone_ids)
+    return (
+        User.objects.filter(
+            Q(memberships__zone_id__in=zone_ids) | Q(memberships__isnull=True, is_superuser=False, is_staff=False)
+        )
+        .exclude(Exists(elsewhere))
+        .distinct()
+    )
 
 
 class UserIdAutocomplete(AutocompleteSelect):
@@ -100,10 +107,17 @@ class GrantAdmin(ReadOnlyZoneAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ZoneScopedAdmin):
     list_display = ["user", "zone", "role", "unit", "is_active"]
-    list_filter = ["zone", "role", "is_active"]
+    # Only the zones of the memberships this administrator sees, never every zone of the installation.
+    list_filter = [("zone", admin.RelatedOnlyFieldListFilter), "role", "is_active"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
     inlines = [GrantInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        # A membership's person never changes: it is deactivated and another one is added. Read-only, a person the
+        # administrator may not manage (who also belongs to another zone) keeps their membership editable here.
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else (*readonly, "user")
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user":

@@ -15,13 +15,14 @@ import re
 import ssl
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 from django.utils import timezone
@@ -62,6 +63,15 @@ class PublishError(Exception):
         # The account's credentials are refused or expired: the channel must be reconnected by a person.
         self.needs_reconnect = needs_reconnect
         self.detail = scrub(detail)
+
+    def hide(self, secrets: Iterable[str]) -> PublishError:
+        """This error without any of ``secrets`` in its message and detail (``scrub_secrets``): called with the
+        channel's credentials before anything of it is stored."""
+        secrets = list(secrets)
+        self.detail = scrub_secrets(self.detail, secrets)
+        if isinstance(self.message, str):
+            self.message = scrub_secrets(self.message, secrets)
+        return self
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,22 @@ _SECRET_PARAMS = re.compile(r"((?:access_token|oauth_[a-z_]+|client_secret)=)[^&
 def scrub(text: str) -> str:
     """``text`` without token values (request URLs in requests' error messages carry Graph access tokens)."""
     return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+# Shorter values would blank out ordinary words of an error message; every real credential is much longer.
+_MIN_SECRET_CHARS = 6
+
+
+def scrub_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every known secret value replaced, as written and as a request would have encoded it
+    (percent-encoded in an OAuth header or a query string, ``+`` for spaces in a form): a server that echoes the
+    request puts the tokens in its answer in any of these shapes, which no pattern of parameter names foresees."""
+    values = {value for value in secrets if isinstance(value, str) and len(value) >= _MIN_SECRET_CHARS}
+    forms = {form for value in values for form in (value, quote(value, safe=""), quote_plus(value), quote(value))}
+    # Longest first, so that a secret containing another is replaced whole.
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
 
 
 def describe(exc: BaseException) -> str:

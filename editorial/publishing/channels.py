@@ -113,6 +113,7 @@ def channel_test_connection(*, actor: Any, channel: Channel) -> str:
     try:
         account = get_publisher(channel.kind).check_connection(channel)
     except PublishError as error:
+        error.hide(channel.get_credentials().values())
         with transaction.atomic():
             events = [
                 Entry(

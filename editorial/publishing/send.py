@@ -109,7 +109,8 @@ def publication_send(*, publication_id: int) -> str:
     try:
         result = get_publisher(channel.kind).publish(variant)
     except PublishError as error:
-        outcome = _outcome_of(error)
+        # A server that echoes the request may have put the channel's tokens in the error: never stored.
+        outcome = _outcome_of(error.hide(channel.get_credentials().values()))
     except Exception as error:
         # Anything unexpected during or after the call may have posted: never retried by itself.
         logger.exception("publication %s: unexpected error while sending", publication_id)

@@ -82,3 +82,39 @@ def test_the_membership_list_names_only_the_admins_zones(client, zone_users):
     assert "Zone de police Mons-Quévy" in page
     for other in ("Tertre", "Haute-Senne", "Boraine"):
         assert other not in page
+
+
+# --- 4. Anonymous failed sign-ins each wrote a permanent audit row --------------------------------------------
+
+
+def test_a_flood_of_made_up_names_is_counted_not_logged(client, zone_users):
+    """Before: every failure wrote an audit event with the name typed; a flood of random names grew the append-only
+    log without end and held the chain's lock. Now they are counted (per hour, in all and per address)."""
+    from accounts.models import User
+    from accounts.signals import unknown_sign_in_failures
+    from editorial.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    for n in range(40):
+        client.post(
+            reverse("accounts:login"), {"username": f"random-{n}", "password": "x" * 12}, REMOTE_ADDR="198.51.100.7"
+        )
+    assert AuditEvent.objects.count() == before
+    assert unknown_sign_in_failures(address="198.51.100.7") == 40
+    assert unknown_sign_in_failures() == 40
+    assert not User.objects.filter(username__startswith="random-").exists()
+
+
+def test_a_known_accounts_failure_and_a_lockout_are_still_logged(client, zone_users, settings):
+    from editorial.models import AuditEvent
+
+    username = zone_users.unit_head.username
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": username, "password": "wrong"}, REMOTE_ADDR="203.0.113.9")
+    failures = AuditEvent.objects.filter(action="accounts.login.failure", data__username=username)
+    assert failures.count() == settings.AXES_FAILURE_LIMIT
+    assert failures.first().data["user"] == zone_users.unit_head.pk
+    # A made-up name locked out from one address is an event: lockouts are rare and worth reading.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "ghost", "password": "wrong"}, REMOTE_ADDR="203.0.113.10")
+    assert AuditEvent.objects.filter(action="accounts.login.locked_out", data__username="ghost").exists()

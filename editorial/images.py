@@ -27,10 +27,15 @@ SHA-256 (the one the post fingerprint uses). What it decides:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import functools
 import hashlib
 import io
 import logging
 import os
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +54,12 @@ _OPENERS = ("JPEG", "PNG", "GIF", "WEBP")
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 _QUALITY = 90
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+# Images from this many pixels give their memory back at once (below, what glibc keeps is small).
+_GIVE_BACK_PIXELS = 2_000_000
+# The size of the image being cleaned in this thread, for clean_image's give-back once its pixels are freed.
+_pixels_seen: ContextVar[int] = ContextVar("desk_image_pixels", default=0)
 
 
 class CleanImage(ContentFile):
@@ -128,6 +139,18 @@ def _stem(upload: File) -> str:
 
 
 def clean_image(upload: File) -> CleanImage:
+    """Check ``upload`` and return it re-encoded without metadata (``_clean_image``); the memory of a large photo's
+    pixels goes back to the system once they are freed, whatever the outcome."""
+    try:
+        return _clean_image(upload)
+    finally:
+        # Every pixel buffer of the decoding is unreferenced here: the locals of _clean_image are gone.
+        if _pixels_seen.get() >= _GIVE_BACK_PIXELS:
+            give_memory_back()
+        _pixels_seen.set(0)
+
+
+def _clean_image(upload: File) -> CleanImage:
     """Check ``upload`` and return it re-encoded without metadata, named ``<slug of its name>.<real type>``.
 
     Raises ``ValidationError`` (with a message for the user) for a file too heavy, not a JPEG/PNG/GIF/WebP,
@@ -153,6 +176,7 @@ def clean_image(upload: File) -> CleanImage:
                 code="format",
             )
         width, height = source.size
+        _pixels_seen.set(width * height)
         if width * height > max_pixels:
             raise ValidationError(
                 _("This image is %(w)s by %(h)s pixels, too large to publish.") % {"w": width, "h": height},
@@ -185,16 +209,34 @@ def clean_image(upload: File) -> CleanImage:
 
 
 def _reencoded(source: Image.Image, kind: str) -> bytes:
-    """Upright, in sRGB, written from its pixels alone."""
-    try:
-        image = ImageOps.exif_transpose(source)  # always a new image
-    except Exception:
-        # An EXIF block too broken to read gives no orientation: the pixels are kept as stored.
-        image = source.copy()
-    image = _in_srgb(image)
+    """Upright, in sRGB, written from its pixels alone. The decoded pixels are turned in place, not copied: a
+    photo's pixels are the largest thing a web worker holds, and a copy doubled its peak."""
+    # A broken EXIF block gives no orientation: the pixels are kept as stored.
+    with contextlib.suppress(Exception):
+        ImageOps.exif_transpose(source, in_place=True)
+    mode = source.mode
+    image = _in_srgb(source)
     # A palette or grey image keeps its transparent colour only while its mode is unchanged.
-    transparency = image.info.get("transparency") if image.mode == source.mode else None
+    transparency = image.info.get("transparency") if image.mode == mode else None
     # The encoders fall back on ``info`` for the ICC profile, comments and more: emptying it is what
     # guarantees that nothing but the pixels (and palette) is written.
     image.info = {}
     return _encode(image, kind, transparency)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS): nothing to give back there."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def give_memory_back() -> None:
+    """Return freed memory to the system. glibc keeps what a thread freed in that thread's arena: after a large
+    photo, each thread of a web worker would hold the peak of its largest image for the life of the process
+    (docs/performance.md)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

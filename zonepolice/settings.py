@@ -434,6 +434,8 @@ DESK_SITE_NAME = envstr("DESK_SITE_NAME", "Zone desk")
 
 # Images attached to posts and items: X takes up to 5 MB per image, Facebook more; the stricter limit wins.
 DESK_MAX_IMAGE_BYTES = envint("DESK_MAX_IMAGE_BYTES", 5_000_000)
-# Pixels, not bytes, make a decompression bomb: a small PNG can claim billions of pixels.
-DESK_MAX_IMAGE_PIXELS = 40_000_000
+# Pixels, not bytes, make a decompression bomb: a small PNG can claim billions of pixels. 20 million is a phone's
+# full-resolution photo (12 MP, 16 MP: 4624 x 3468) or a 20 MP camera's; a 40 MP PNG cost 1.3 s and 400 MB in a web
+# worker (docs/performance.md). X shows 4096 pixels a side at most: nothing larger reaches the public anyway.
+DESK_MAX_IMAGE_PIXELS = envint("DESK_MAX_IMAGE_PIXELS", 20_000_000)
 DESK_IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")

@@ -537,3 +537,48 @@ def test_an_item_submitted_by_the_service_stores_clean_photos(zone_users):
     )
     with item.attachments.get().file.open("rb") as handle:
         assert_no_metadata(handle.read())
+
+
+# --- Security review (issue 16, point 6): a 40-megapixel PNG held 400 MB of a web worker -------------------------
+
+
+def test_the_default_limit_is_a_phone_photo(settings):
+    """20 million pixels: a 16 MP phone photo at full resolution passes, a 40 MP image is refused before decoding."""
+    from django.conf import settings as live
+
+    assert live.DESK_MAX_IMAGE_PIXELS == 20_000_000
+    with pytest.raises(ValidationError) as refused:
+        clean_image(upload(png_claiming(7300, 5480), "huge.png"))
+    assert refused.value.code == "too_many_pixels"
+
+
+def test_a_large_photo_gives_its_memory_back_and_a_small_one_does_not_bother(monkeypatch):
+    import editorial.images as images
+
+    calls = []
+    monkeypatch.setattr(images, "give_memory_back", lambda: calls.append("trim"))
+    clean_image(upload(png_bytes(Image.new("RGB", (2000, 1200), "#9fc6e7")), "large.png"))
+    assert calls == ["trim"]
+    clean_image(upload(png_bytes(Image.new("RGB", (800, 600), "#9fc6e7")), "small.png"))
+    assert calls == ["trim"]
+    # Refused after decoding began, the pixels' memory goes back too.
+    with pytest.raises(ValidationError):
+        clean_image(upload(png_bytes(Image.new("RGB", (2000, 1200), "#9fc6e7"))[:-40], "cut.png"))
+    assert calls == ["trim", "trim"]
+
+
+def test_turning_a_phone_photo_upright_does_not_copy_it(monkeypatch):
+    """The pixels are turned in place: ImageOps.exif_transpose is asked for in_place, never for a copy."""
+    from PIL import ImageOps
+
+    seen = []
+    original = ImageOps.exif_transpose
+
+    def spy(image, *, in_place=False):
+        seen.append(in_place)
+        return original(image, in_place=in_place)
+
+    monkeypatch.setattr(ImageOps, "exif_transpose", spy)
+    cleaned = clean_image(upload(phone_jpeg(orientation=6, image=picture((40, 20)))))
+    assert seen == [True]
+    assert Image.open(io.BytesIO(cleaned.read())).size == (20, 40)

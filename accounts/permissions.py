@@ -325,6 +325,26 @@ def can_manage_grants(user: Any, zone: Zone) -> bool:
     return has_right(user, zone, Right.MANAGE_ZONE) or has_right(user, zone, Right.REVIEW_POST)
 
 
+def can_set_time_budget(user: Any, zone: Zone) -> bool:
+    """The zone's administrator, or its director, sets the daily time budget and its split (issue 14)."""
+    return has_right(user, zone, Right.MANAGE_ZONE) or has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_view_team_time(user: Any, zone: Zone) -> bool:
+    """The director sees each member's active time in the desk; everyone else sees only their own."""
+    return has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_view_reports(user: Any, zone: Zone) -> bool:
+    """The zone's reports (issue 14): its officers and directors, who answer for what goes out."""
+    return has_right(user, zone, Right.DRAFT_POST) or has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_receive_weekly_report(user: Any, zone: Zone) -> bool:
+    """The week's report by e-mail on Monday morning is the director's to ask for (opt-in, on the reports page)."""
+    return has_right(user, zone, Right.REVIEW_POST)
+
+
 def can_sign_off_post(user: Any, post: Post) -> bool:
     """A category may ask for a unit head's sign-off before the director approves (multi-step review): the head
     of that unit signs off a post in review, unless they wrote it."""

@@ -23,6 +23,7 @@ from editorial.models import (
     AuditEvent,
     Category,
     Channel,
+    ChannelTarget,
     Language,
     Locality,
     PartnerAccount,
@@ -372,6 +373,29 @@ class ChannelAdmin(ZoneScopedAdmin):
         data["credentials_changed"] = bool(form is not None and form.cleaned_data.get("credentials"))
         data["fields"] = [f for f in data["fields"] if f != "credentials"]
         return data
+
+
+class ChannelTargetAdminForm(forms.ModelForm):
+    class Meta:
+        model = ChannelTarget
+        fields = ["channel", "posts_per_day", "weekdays_only"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # The target belongs to its channel's zone (the admin offers only the channels of the zones administered).
+        if cleaned.get("channel") is not None:
+            self.instance.zone = cleaned["channel"].zone
+        return cleaned
+
+
+@admin.register(ChannelTarget)
+class ChannelTargetAdmin(ZoneScopedAdmin):
+    """How often the zone wants to post on each channel; the plan shows the days below it as gaps."""
+
+    form = ChannelTargetAdminForm
+    list_display = ["channel", "zone", "posts_per_day", "weekdays_only"]
+    list_filter = [ZONE_FILTER]
+    list_select_related = ["channel", "zone"]
 
 
 _X_HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")

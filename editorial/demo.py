@@ -17,7 +17,18 @@ from accounts import permissions
 from accounts.models import Membership, Role, TOTPDevice, User
 from editorial import services
 from editorial.audit import audit_record
-from editorial.models import Category, Channel, Language, Locality, PartnerAccount, Post, Unit, Value, Zone
+from editorial.models import (
+    Category,
+    Channel,
+    ChannelTarget,
+    Language,
+    Locality,
+    PartnerAccount,
+    Post,
+    Unit,
+    Value,
+    Zone,
+)
 
 DEMO_PASSWORD = "demo-zone-2026"
 
@@ -153,6 +164,14 @@ def seed_demo() -> SeedReport:
         )
         if created:
             report.created.append(f"channel {kind} {handle}")
+
+    # The plan's gaps (issue 14, point 3): at least one post a day on X, on weekdays.
+    for channel in Channel.objects.filter(zone=zone, kind=Channel.Kind.X):
+        _, created = ChannelTarget.objects.get_or_create(
+            channel=channel, defaults={"zone": zone, "posts_per_day": 1, "weekdays_only": True}
+        )
+        if created:
+            report.created.append(f"target {channel.handle}")
 
     for username, first_name, last_name, role, unit_name in USERS:
         user, user_created = User.objects.get_or_create(

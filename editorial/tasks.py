@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from editorial import followups, publishing
+from editorial import followups, publishing, weekly_report
 
 
 @shared_task(name="editorial.tasks.heartbeat", ignore_result=True)
@@ -39,3 +39,10 @@ def remind_follow_ups() -> int:
     """Sent by beat every minute: remind the authors and the officers of the follow-ups that are due, once each
     (two runs at the same time remind nobody twice)."""
     return followups.follow_ups_remind()
+
+
+@shared_task(name="editorial.tasks.send_weekly_reports", ignore_result=True)
+def send_weekly_reports() -> int:
+    """Sent by beat every hour: on Monday morning in each zone's time, last week's report to each director who asked
+    for it, once per week and person (two runs at the same time send nobody two)."""
+    return weekly_report.weekly_reports_send()

@@ -3,8 +3,10 @@ from django.urls import path
 from editorial.views import checks, dashboard, items, members, plan, posts, publishing, review
 from editorial.views import fastlane as fastlane_views
 from editorial.views import followups as follow_up_views
+from editorial.views import reports as report_views
 from editorial.views import search as search_views
 from editorial.views import templates as template_views
+from editorial.views import timebudget as time_views
 
 app_name = "editorial"
 
@@ -132,10 +134,25 @@ urlpatterns = [
     # The weekly plan and its calendar feed.
     path("z/<slug:zone_slug>/plan/", plan.plan_week, name="plan"),
     path("z/<slug:zone_slug>/plan/<int:year>-W<int:week>/", plan.plan_week, name="plan_week"),
+    path("z/<slug:zone_slug>/plan/month/", plan.plan_month, name="plan_month"),
+    path("z/<slug:zone_slug>/plan/month/<int:year>-<int:month>/", plan.plan_month, name="plan_month_of"),
+    path("z/<slug:zone_slug>/plan/posts/<int:post_id>/move/", plan.post_move, name="post_move"),
+    path("z/<slug:zone_slug>/plan/new/", plan.plan_post_new, name="plan_post_new"),
     path("z/<slug:zone_slug>/plan/themes/", plan.theme_add, name="theme_add"),
     path("z/<slug:zone_slug>/plan/themes/<int:theme_id>/delete/", plan.theme_delete, name="theme_delete"),
     path("z/<slug:zone_slug>/plan/calendar/", plan.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", plan.calendar_feed, name="calendar_feed"),
+    # Reports (issue 14): a week's or a month's charts and tables, a CSV per report (?report=), the director's e-mail.
+    path("z/<slug:zone_slug>/reports/", report_views.reports, name="reports"),
+    path("z/<slug:zone_slug>/reports/<int:year>-W<int:week>/", report_views.report_week, name="report_week"),
+    path(
+        "z/<slug:zone_slug>/reports/<int:year>-W<int:week>/csv/", report_views.report_week_csv, name="report_week_csv"
+    ),
+    path("z/<slug:zone_slug>/reports/<int:year>-<int:month>/", report_views.report_month, name="report_month"),
+    path(
+        "z/<slug:zone_slug>/reports/<int:year>-<int:month>/csv/", report_views.report_month_csv, name="report_month_csv"
+    ),
+    path("z/<slug:zone_slug>/reports/weekly-email/", report_views.report_email, name="report_email"),
     # Follow-ups of real-time posts (a reopening after a closure): published as a reply in two clicks.
     path("z/<slug:zone_slug>/follow-ups/", follow_up_views.follow_up_list, name="follow_up_list"),
     path(
@@ -153,4 +170,9 @@ urlpatterns = [
         follow_up_views.follow_up_dismiss,
         name="follow_up_dismiss",
     ),
+    # The time budget (issue 14): the pages' pings, each person's time, the team's, the zone's budget.
+    path("z/<slug:zone_slug>/time/", time_views.time_mine, name="time_mine"),
+    path("z/<slug:zone_slug>/time/team/", time_views.time_team, name="time_team"),
+    path("z/<slug:zone_slug>/time/budget/", time_views.time_budget, name="time_budget"),
+    path("z/<slug:zone_slug>/time/ping/", time_views.time_ping, name="time_ping"),
 ]

@@ -40,6 +40,7 @@ from django.utils import timezone
 from editorial import services
 from editorial.clock import week_start
 from editorial.models import Category, Channel, Locality, Post, Unit, Value
+from editorial.selectors.plan import post_version
 from tests import urlwalk
 from tests.urlwalk import ZoneObjects, admin_model, answered_by, ask, build_url, project_routes, sign_in
 
@@ -578,6 +579,37 @@ MATRIX: dict[str, Entry] = {
         to="review_after_queue",
         data=lambda o: {"comment": "Vu."},
     ),
+    # Reports (issue 14): the officer and the director; the weekly e-mail is the director's to ask for.
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:reports": entry(
+        get=                        "login    403      403      302      302      403      404      404",
+        post=NOT_ALLOWED,
+        to="report_week",
+    ),
+    "editorial:report_week": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:report_week_csv": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+        query={"report": "channels"},
+    ),
+    "editorial:report_month": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:report_month_csv": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+        query={"report": "time"},
+    ),
+    "editorial:report_email": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    403      403      403      302      403      404      404",
+        to="reports",
+        data=lambda o: {"weekly_report_email": "on"},
+    ),
     # Follow-ups (issue 13): read by whoever reads the original (and its author); published or dismissed by who may
     # publish the original's category on its channels (the officer here; a delegated head for their own).
     #                                anon     head     head2    officer  director admin    zone B   zone B admin
@@ -640,6 +672,33 @@ MATRIX: dict[str, Entry] = {
         post=                       "login    403      403      302      403      403      404      404",
         to="plan_week",
     ),
+    "editorial:plan_month": entry(
+        get=                        "login    403      403      200      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:plan_month_of": entry(
+        get=                        "login    403      403      200      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    # Moving a post (drag and drop, or the Move page): whoever may edit it, i.e. the officer.
+    "editorial:post_move": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=                       "login    403      403      302      403      403      404      404",
+        to="plan_week",
+        on={"post_id": "draft"},
+        data=lambda o: {
+            "planned_at": _local(6, 11),
+            "version": post_version(o.draft),
+            "back": "week",
+        },
+    ),
+    # A new post from an empty cell of the plan: the post form, with the cell's day and channel.
+    "editorial:plan_post_new": entry(
+        get=                        "login    403      403      200      403      403      404      404",
+        post=                       "login    403      403      302      403      403      404      404",
+        to="post_detail",
+        data=post_form,
+    ),
     # POST gives the feed a new secret address.
     "editorial:calendar_settings": entry(
         get=                        "login    403      403      200      200      200      404      404",
@@ -651,6 +710,34 @@ MATRIX: dict[str, Entry] = {
         get=                        "200      200      200      200      200      200      200      200",
         post=                       "405      405      405      405      405      405      405      405",
         put_delete=                 "405      405      405      405      405      405      405      405",
+    ),
+    # The time budget (issue 14): everyone's own time and the pages' pings; the team's for the director; the budget
+    # for the director and the administrator.
+    #                                anon     head     head2    officer  director admin    zone B   zone B admin
+    "editorial:time_mine": entry(
+        get=                        "login    200      200      200      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:time_team": entry(
+        get=                        "login    403      403      403      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:time_budget": entry(
+        get=                        "login    403      403      403      200      200      404      404",
+        post=                       "login    403      403      403      302      302      404      404",
+        to="time_budget",
+        data=lambda o: {
+            "daily_budget_minutes": "40",
+            "budget_items_minutes": "5",
+            "budget_writing_minutes": "20",
+            "budget_review_minutes": "10",
+            "budget_comments_minutes": "5",
+        },
+    ),
+    "editorial:time_ping": entry(
+        get=NOT_ALLOWED,
+        post=                       "login    200      200      200      200      200      404      404",
+        data=lambda o: {"page": "post_edit", "seconds": "15"},
     ),
     # --- Signing in and out, the language ------------------------------------------------------------------
     # Signed in already: back to the desk, whatever the method. A visitor's wrong password: the form again.
@@ -848,6 +935,7 @@ ADMIN_MODELS: dict[str, set[str]] = {
     "editorial.category": {"view", "add", "change", "delete"},
     "editorial.locality": {"view", "add", "change", "delete"},
     "editorial.channel": {"view", "add", "change", "delete"},
+    "editorial.channeltarget": {"view", "add", "change", "delete"},  # the plan's gaps are counted against them
     "editorial.partneraccount": {"view", "add", "change", "delete"},  # the accounts posts mention
     "editorial.road": {"view", "add", "change", "delete"},  # the roads a template's {road} picks from
     "editorial.template": {"view"},  # written and reviewed on the desk, where every change is audited

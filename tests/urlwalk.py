@@ -39,6 +39,7 @@ from editorial.models import (
     CalendarFeed,
     Category,
     Channel,
+    ChannelTarget,
     Item,
     ItemAttachment,
     Language,
@@ -202,6 +203,7 @@ class ZoneObjects:
             "token": self.feed.token,
             "year": year,
             "week": week,
+            "month": timezone.localdate().month,
             # The admin: one object of the zone per model, reached through the route's app and model.
             "app_label": "editorial",
             "content_type_id": ContentType.objects.get_for_model(Post).pk,
@@ -230,6 +232,7 @@ class ZoneObjects:
             "editorial.category": Category.objects.filter(zone=zone).first(),
             "editorial.locality": Locality.objects.filter(zone=zone).first(),
             "editorial.channel": self.channel,
+            "editorial.channeltarget": ChannelTarget.objects.get_or_create(zone=zone, channel=self.channel)[0],
             "editorial.partneraccount": PartnerAccount.objects.filter(zone=zone).first(),
             "editorial.road": Road.objects.filter(zone=zone).first(),
             "editorial.template": self.template,

@@ -1,4 +1,4 @@
-"""Forms of the weekly plan: a theme for the week."""
+"""Forms of the plan: a theme for the week, and moving a post to another day or time."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from editorial.forms.common import clean_text
-from editorial.models import WeekTheme, Zone
+from editorial.forms.common import ZoneTimeFormMixin, clean_text
+from editorial.forms.posts import error_summary
+from editorial.models import Post, WeekTheme, Zone
 from editorial.selectors.plan import FIRST_YEAR, LAST_YEAR
 
 
@@ -58,3 +59,36 @@ class WeekThemeForm(forms.Form):
 
     def clean_notes(self) -> str:
         return self.cleaned_data["notes"].strip()
+
+
+class PostMoveForm(ZoneTimeFormMixin, forms.Form):
+    """The new time of a post, as the Move page and a drop in the plan send it (a drop is this form, filled by
+    plan.js). The time is Brussels time, checked like the post form's: a time the clock change skips is refused, a
+    time it repeats is asked about, a past time is refused. ``version`` is what the page showed of the post."""
+
+    zone_time_fields = ("planned_at",)
+    future_fields = ("planned_at",)
+
+    planned_at = forms.DateTimeField(label=_("New date and time"), help_text=_("Brussels time."))
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The explicit yes to voiding an approval or a pending review: the Move page's button, or plan.js's dialog.
+    void_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Where to go back to: the week of the new date, or its month.
+    back = forms.ChoiceField(choices=[("week", "week"), ("month", "month")], required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, zone: Zone, post: Post, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        if post.planned_at is not None:
+            kwargs["initial"].setdefault("planned_at", post.planned_at.replace(second=0, microsecond=0))
+        super().__init__(*args, **kwargs)
+        self.post = post
+        self._setup_zone_times(zone)
+        self.fields["planned_at"].help_text = _("Brussels time.")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        self.clean_zone_times(cleaned_data)
+        return cleaned_data
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        return error_summary(self)

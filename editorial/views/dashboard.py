@@ -14,6 +14,7 @@ from editorial.selectors import desk
 from editorial.selectors import fastlane as fastlane_selectors
 from editorial.selectors import members as member_selectors
 from editorial.selectors.signoff import awaiting_signoff
+from editorial.selectors.timebudget import day_budget
 
 
 @login_required
@@ -81,6 +82,8 @@ def zone_dashboard(request: HttpRequest, zone_slug: str) -> HttpResponse:
             "watch": watch,
             "attention": attention,
             "the_day": the_day,
+            # Each person's own time in the desk today against the zone's budget (issue 14, point 5).
+            "time_day": day_budget(zone, request.user, timezone.localdate(timezone=zone.tzinfo)),
             "fast_lane_director": fast_lane_director,
             "fast_lane_mine": fast_lane_mine,
             "uses_templates": uses_templates,

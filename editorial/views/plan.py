@@ -1,4 +1,5 @@
-"""The weekly plan (a grid of channels by local days), its themes, and its iCalendar feed."""
+"""The plan: the week (a grid of channels by local days) and the month, moving a post in them (drag and drop with
+plan.js, or the Move page without it), a new post from a day's cell, the week's themes, and the iCalendar feed."""
 
 from __future__ import annotations
 
@@ -6,28 +7,33 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from datetime import UTC
+from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import permissions
 from accounts.permissions import Right
-from editorial import services
+from editorial import planning, services
 from editorial.clock import week_start
-from editorial.forms.plan import WeekThemeForm
-from editorial.models import CalendarFeed, WeekTheme, Zone
+from editorial.forms.common import ZoneDateTimeField
+from editorial.forms.plan import PostMoveForm, WeekThemeForm
+from editorial.models import CalendarFeed, Post, WeekTheme, Zone
 from editorial.selectors import plan as plan_selectors
 from editorial.selectors.plan import FIRST_YEAR, LAST_YEAR
 from editorial.services import WorkflowError
-from editorial.views.access import zone_with_right
+from editorial.views import posts as post_views
+from editorial.views.access import post_for_user, zone_for_drafting, zone_with_right
 
 FEED_EVENT_LENGTH = dt.timedelta(minutes=15)
 # Tokens are secrets.token_urlsafe; anything else (a NUL that PostgreSQL would refuse...) is not looked up.
@@ -50,15 +56,34 @@ def _week_url(zone: Zone, monday: dt.date) -> str | None:
     return reverse("editorial:plan_week", args=[zone.slug, year, f"{week:02d}"])
 
 
+def _month_url(zone: Zone, year: int, month: int) -> str | None:
+    if month == 0:
+        year, month = year - 1, 12
+    elif month == 13:
+        year, month = year + 1, 1
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return reverse("editorial:plan_month_of", args=[zone.slug, year, f"{month:02d}"])
+
+
+def _movable(user: Any, entries: Iterable[plan_selectors.PlanEntry]) -> set[int]:
+    """The posts of the page this user may move: open to their edit (``can_edit_post``), not out nor on their way."""
+    return {entry.post.pk for entry in entries if entry.can_move and permissions.can_edit_post(user, entry.post)}
+
+
 def _render_plan(
     request: HttpRequest, zone: Zone, monday: dt.date, theme_form: WeekThemeForm | None = None
 ) -> HttpResponse:
-    today = timezone.localdate(timezone=zone.tzinfo)
+    now = timezone.now()
+    today = timezone.localdate(now, timezone=zone.tzinfo)
     can_draft = permissions.has_right(request.user, zone, Right.DRAFT_POST)
     if can_draft and theme_form is None:
         theme_form = WeekThemeForm(zone=zone, initial={"week_start": monday})
-    plan = plan_selectors.week_plan(zone=zone, monday=monday, today=today)
+    plan = plan_selectors.week_plan(zone=zone, monday=monday, now=now)
     iso_year, iso_week, _day = monday.isocalendar()
+    entries = [entry for row in plan.rows for cell in row.cells for entry in cell.entries]
+    # The month of the week's Thursday: the month that holds most of the week (as ISO weeks count).
+    thursday = monday + dt.timedelta(days=3)
     return render(
         request,
         "editorial/plan.html",
@@ -72,6 +97,10 @@ def _render_plan(
             "next_url": _week_url(zone, monday + dt.timedelta(weeks=1)),
             "can_draft": can_draft,
             "theme_form": theme_form,
+            "movable": _movable(request.user, entries),
+            "can_draft_here": permissions.can_draft_post(request.user, zone),
+            "month_url": _month_url(zone, thursday.year, thursday.month),
+            "week_url": _week_url(zone, monday),
         },
     )
 
@@ -86,6 +115,141 @@ def plan_week(request: HttpRequest, zone_slug: str, year: int | None = None, wee
     else:
         monday = _monday_of(year, week)
     return _render_plan(request, zone, monday)
+
+
+@login_required
+@require_safe
+def plan_month(request: HttpRequest, zone_slug: str, year: int | None = None, month: int | None = None) -> HttpResponse:
+    """The month in the URL, or the zone's current month: whole weeks, each day with its posts and its gaps."""
+    zone = zone_with_right(request.user, zone_slug, Right.VIEW_PLAN)
+    now = timezone.now()
+    today = timezone.localdate(now, timezone=zone.tzinfo)
+    if year is None or month is None:
+        year, month = today.year, today.month
+    elif not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        raise Http404
+    plan = plan_selectors.month_plan(zone=zone, year=year, month=month, now=now)
+    entries = [entry for week in plan.weeks for day in week for entry in day.entries]
+    is_current = (year, month) == (today.year, today.month)
+    return render(
+        request,
+        "editorial/plan_month.html",
+        {
+            "zone": zone,
+            "plan": plan,
+            "is_current_month": is_current,
+            "previous_url": _month_url(zone, year, month - 1),
+            "next_url": _month_url(zone, year, month + 1),
+            "week_url": _week_url(zone, week_start(today if is_current else plan.first)),
+            "month_url": _month_url(zone, year, month),
+            "movable": _movable(request.user, entries),
+            "can_draft_here": permissions.can_draft_post(request.user, zone),
+        },
+    )
+
+
+def _back_url(zone: Zone, post: Post, back: str) -> str:
+    """The week (or the month) where the post now is; the current week for a post without a time."""
+    if post.planned_at is None:
+        return reverse("editorial:plan", args=[zone.slug])
+    day = timezone.localtime(post.planned_at, zone.tzinfo).date()
+    url = _month_url(zone, day.year, day.month) if back == "month" else _week_url(zone, week_start(day))
+    return url or reverse("editorial:plan", args=[zone.slug])
+
+
+def _moved_message(zone: Zone, post: Post) -> str:
+    local = timezone.localtime(post.planned_at, zone.tzinfo)
+    return _("“%(title)s” is now planned on %(date)s at %(time)s.") % {
+        "title": post.title,
+        "date": formats.date_format(local, "l j F Y"),
+        "time": formats.time_format(local, "H:i"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_move(request: HttpRequest, zone_slug: str, post_id: int) -> HttpResponse:
+    """Another day or time for a post: the page of the Move link (no script needed), and what a drop in the plan
+    posts (plan.js fills this form). A move that would void an approval or a pending review says so first and needs
+    an explicit yes; a move from a page that no longer shows the post as it is, is refused (see
+    ``planning.post_move``)."""
+    zone, post = post_for_user(request.user, zone_slug, post_id)
+    if not permissions.can_edit_post(request.user, post):
+        if permissions.has_right(request.user, zone, Right.DRAFT_POST) and request.method == "POST":
+            # An officer's drag of a post that went out or was cancelled meanwhile: the plan as it is now.
+            messages.error(request, _("This post changed since the page was shown: nothing was moved."))
+            return redirect(_back_url(zone, post, request.POST.get("back", "")))
+        raise PermissionDenied
+    if request.method == "POST":
+        form = PostMoveForm(request.POST, zone=zone, post=post)
+        if form.is_valid():
+            data = form.cleaned_data
+            status_before = post.status
+            try:
+                moved = planning.post_move(
+                    actor=request.user,
+                    post=post,
+                    planned_at=data["planned_at"],
+                    version=data["version"],
+                    void_confirmed=data["void_confirmed"],
+                )
+            except WorkflowError as error:
+                if error.code in ("stale", "sent"):
+                    messages.error(request, " ".join(error.messages))
+                    return redirect(_back_url(zone, post, data["back"]))
+                form.add_error(None, error)
+            else:
+                if moved.status != status_before and moved.status == Post.Status.DRAFT:
+                    messages.warning(
+                        request,
+                        _(
+                            "The post was %(status)s; the move sent it back to draft. Submit it for review again "
+                            "when it is ready."
+                        )
+                        % {"status": Post.Status(status_before).label.lower()},
+                    )
+                messages.success(request, _moved_message(zone, moved))
+                return redirect(_back_url(zone, moved, data["back"]))
+    else:
+        back = request.GET.get("back", "")
+        initial = {"version": plan_selectors.post_version(post), "back": back if back in ("week", "month") else "week"}
+        form = PostMoveForm(zone=zone, post=post, initial=initial)
+    return render(
+        request,
+        "editorial/plan_move.html",
+        {
+            "zone": zone,
+            "post": post,
+            "form": form,
+            "error_summary": form.error_summary(),
+            "voids_review": post.status in planning.VOIDED_BY_A_MOVE,
+            "back_url": _back_url(zone, post, form["back"].value() or ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def plan_post_new(request: HttpRequest, zone_slug: str) -> HttpResponse:
+    """A new post from an empty cell of the plan: the post form with the cell's day and time (``at``, Brussels time,
+    as the form's field takes it) and the cell's channel (``channel``) chosen. Saving is the post form's own (this
+    address answers the form's POST as the New post page does)."""
+    if request.method == "POST":
+        return post_views.post_create(request, zone_slug)
+    zone = zone_for_drafting(request.user, zone_slug)
+    form = post_views._post_form(request, zone)
+    at_field = ZoneDateTimeField(zone_tz=zone.tzinfo, required=False)
+    try:
+        at = at_field.clean(request.GET.get("at", "")[:40])
+    except forms.ValidationError:
+        at = None
+    if at is not None:
+        form.initial["planned_at"] = at
+    channel_id = request.GET.get("channel", "")
+    offered = {str(channel.pk) for channel in form.channel_list}
+    if channel_id in offered:
+        form.initial["channels"] = [channel_id]
+    return post_views._render_form(request, zone, form, None)
 
 
 @login_required

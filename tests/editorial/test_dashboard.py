@@ -169,6 +169,12 @@ def test_role_lists_keep_a_fixed_query_count(client, zone_users, django_assert_m
 # --- The day at a glance (issue 14, point 4) -------------------------------------------------------------------
 
 
+def _local_midnight(zone):
+    from django.utils import timezone
+
+    return timezone.localtime(timezone.now(), zone.tzinfo).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _published_now(post, *, minutes_ago: int, zone_users) -> None:
     """The post approved (a draft is first) and out on every channel ``minutes_ago``."""
     from datetime import timedelta
@@ -184,7 +190,8 @@ def _published_now(post, *, minutes_ago: int, zone_users) -> None:
             Post.objects.filter(pk=post.pk).update(planned_at=timezone.now() + timedelta(days=1))
             post.refresh_from_db()
         submit_and_approve(post, zone_users.officer, zone_users.director)
-    went_out = timezone.now() - timedelta(minutes=minutes_ago)
+    # Within today in Brussels even just after midnight.
+    went_out = max(timezone.now() - timedelta(minutes=minutes_ago), _local_midnight(zone))
     for channel in zone.channel_set.all():
         Publication.objects.update_or_create(
             post=post,
@@ -379,7 +386,8 @@ def test_a_post_published_now_is_in_the_officers_day_with_the_time_it_went_out(c
         return page.split('id="due-today"')[1].split("</section>")[0]
 
     assert "Inondation à Havré" in due_today() and "being sent now" in due_today()
-    went_out = timezone.now() - timedelta(minutes=2)
+    # Within today in Brussels even just after midnight.
+    went_out = max(timezone.now() - timedelta(minutes=2), _local_midnight(zone))
     Publication.objects.filter(post=post).update(
         status=Publication.Status.PUBLISHED, external_id="1", published_at=went_out
     )

@@ -141,6 +141,12 @@ FORMS: dict[str, Spec] = {
     "editorial:theme_add": Spec("officer", "editorial:plan"),
     "editorial:theme_delete": Spec("officer", "editorial:plan"),
     "editorial:calendar_settings": Spec("officer", "editorial:calendar_settings"),
+    # The time budget (issue 14): the daily minutes and their split, set by the director or the administrator
+    "editorial:time_budget": Spec("director", "editorial:time_budget"),
+    # The plan moved with the mouse (issue 14): the move page's form (a drop sends the same one), a new post's.
+    "editorial:post_move": Spec("officer", "editorial:post_move"),
+    "editorial:plan_post_new": Spec("officer", "editorial:plan_post_new"),
+    "editorial:report_email": Spec("director", "editorial:report_week"),
     # Signing in and out, the sign-in settings, the language menu of every page
     "accounts:login": Spec("anonymous", "accounts:login", plausible=_SIGN_IN),
     "accounts:mfa_verify": Spec("signing_in", "accounts:mfa_verify", state="signing in"),
@@ -229,6 +235,7 @@ def scene(zone_users) -> Scene:
         "token": feed.token,
         "year": year,
         "week": week,
+        "month": timezone.localdate().month,
         "membership_id": Membership.objects.get(user=zone_users.officer).pk,
         # The members' page of the unit head: the one that offers to delegate a right.
         "editorial:member_detail": {"membership_id": Membership.objects.get(user=zone_users.unit_head).pk},

@@ -33,6 +33,8 @@ from stdnum import iban as stdnum_iban
 from stdnum.be import bis as stdnum_bis
 from stdnum.be import nn as stdnum_nn
 
+from editorial import people
+
 NATIONAL_REGISTER = "national_register"
 BIS_NUMBER = "bis_number"
 LICENCE_PLATE = "licence_plate"
@@ -40,6 +42,11 @@ PHONE = "phone"
 EMAIL = "email"
 IBAN = "iban"
 PV_NUMBER = "pv_number"
+# People (issue 15, editorial/people.py).
+PERSON_NAME = people.PERSON_NAME
+HOME_ADDRESS = people.HOME_ADDRESS
+BIRTH_DATE = people.BIRTH_DATE
+AGE = people.AGE
 
 LABELS = {
     NATIONAL_REGISTER: _("Belgian national register number"),
@@ -49,11 +56,29 @@ LABELS = {
     EMAIL: _("E-mail address"),
     IBAN: _("Bank account number (IBAN)"),
     PV_NUMBER: _("Police report (PV) number"),
+    PERSON_NAME: _("Name of a person (not one of the names the zone allows)"),
+    HOME_ADDRESS: _("Home address (a street with a house number)"),
+    BIRTH_DATE: _("Date of birth"),
+    AGE: _("Age of a person the text names (a minor's especially)"),
 }
-KINDS = tuple(LABELS)
+# The identifiers `scan` finds; `PEOPLE_KINDS` are found by `scan_people`, and both by `scan_text`.
+KINDS = (NATIONAL_REGISTER, BIS_NUMBER, LICENCE_PLATE, PHONE, EMAIL, IBAN, PV_NUMBER)
+PEOPLE_KINDS = (PERSON_NAME, HOME_ADDRESS, BIRTH_DATE, AGE)
 
 # When two candidates overlap, the longer wins; on equal length, the lower rank.
-_RANK = {PV_NUMBER: 0, IBAN: 1, NATIONAL_REGISTER: 2, BIS_NUMBER: 2, EMAIL: 3, PHONE: 4, LICENCE_PLATE: 5}
+_RANK = {
+    PV_NUMBER: 0,
+    IBAN: 1,
+    NATIONAL_REGISTER: 2,
+    BIS_NUMBER: 2,
+    EMAIL: 3,
+    PHONE: 4,
+    LICENCE_PLATE: 5,
+    BIRTH_DATE: 6,
+    HOME_ADDRESS: 7,
+    PERSON_NAME: 8,
+    AGE: 9,
+}
 
 MASK = "•"
 _KEEP = 2  # clear characters left at the end of an excerpt
@@ -122,6 +147,16 @@ _PHONE_RE = re.compile(
     rf"[1-9](?:{_PHONE_SEP}[0-9]){{7,8}}"
     r"(?![0-9]|[.\-/][0-9])"
 )
+# The neighbouring countries: +33 6 12 34 56 78, 0031 6 12345678, +49 (0)30 1234567, +352 621 123 456; and a French or
+# Dutch mobile written the national way (06 12 34 56 78, 06-12345678), which no Belgian number looks like.
+_FOREIGN_PHONE_RE = re.compile(
+    rf"(?<![\w+]){_NOT_AFTER_TOKEN}"
+    rf"(?:(?:\+|00){_SP}?(?P<cc>33|31|49|352){_SP}?(?:\(0\){_SP}?)?[1-9](?:{_PHONE_SEP}[0-9]){{4,10}}"
+    rf"|(?P<mobile>0[67](?:{_SP}?[.\-/]?{_SP}?[0-9]){{8}}))"
+    r"(?![0-9]|[.\-/][0-9])"
+)
+# Digits after the country code: France and the Netherlands 9, Germany 6 to 11, Luxembourg 6 to 9.
+_FOREIGN_LENGTHS = {"33": (9, 9), "31": (9, 9), "49": (6, 11), "352": (6, 9)}
 # After the 0 or +32: 9 digits for a mobile (045x-049x), 8 for anything else (landlines, 0800, 070, 078, 090x).
 _PHONE_NSN_RE = re.compile(r"4[5-9][0-9]{7}|(?!4[5-9])[1-9][0-9]{7}")
 # A file number and its year ("045678/2024") rather than a phone number.
@@ -131,6 +166,17 @@ _ENTERPRISE_SHAPE_RE = re.compile(r"0[0-9]{3}\.[0-9]{3}\.[0-9]{3}")
 _ENTERPRISE_CONTEXT_RE = re.compile(r"(?:\bBE|\bTVA|\bBTW|\bBCE|\bKBO|entreprise|onderneming)\W{0,25}$", re.IGNORECASE)
 
 _EMAIL_RE = re.compile(r"(?<![\w.%+\-])[\w.%+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
+# Written to dodge filters: jean.dupont[at]gmail[dot]com, jean (at) gmail.com, jean{arobase}skynet.be, jean @ x.be.
+_OBF_AT = (
+    r"(?:[ \u00a0]{0,2}[\[({<][ \u00a0]{0,2}(?:at|arobase|apenstaart|a|@)[ \u00a0]{0,2}[\])}>][ \u00a0]{0,2}"
+    r"|[ \u00a0]{1,2}@[ \u00a0]{0,2}|[ \u00a0]{0,2}@[ \u00a0]{1,2})"
+)
+_OBF_DOT = r"(?:[ \u00a0]{0,2}[\[({<][ \u00a0]{0,2}(?:dot|point|punt|\.)[ \u00a0]{0,2}[\])}>][ \u00a0]{0,2}|\.)"
+_OBFUSCATED_EMAIL_RE = re.compile(
+    rf"(?<![\w.%+\-])[\w.%+\-]{{1,64}}{_OBF_AT}[\w\-]{{1,63}}(?:{_OBF_DOT}[\w\-]{{1,63}}){{1,8}}",
+    re.IGNORECASE,
+)
+_OBF_TLD_RE = re.compile(r"[^\W\d_]{2,}$")
 
 # Country code, check digits and 11 to 30 letters/digits, possibly in groups: BE68 5390 0754 7034.
 _IBAN_RE = re.compile(rf"(?<![0-9A-Za-z])[A-Za-z]{{2}}[0-9]{{2}}(?:(?:{_SP}|-)?[0-9A-Za-z]){{11,30}}")
@@ -158,21 +204,23 @@ _URL_RE = re.compile(
 )
 
 # PV MO.12.L1.012345/2024, PV n° 012345/2024, P.V. nr. 12345/24, pro justitia 12345/2024, PV 2024/012345.
+# Every zone's structured reference: judicial district, zone or service, unit (L1, L12, LB, LL, F1, FD...), number and
+# year, with dots, dashes or spaces: BR.41.LB.012345/2024, GE-55-L3-012345/24, AN 55 L7 059532/2022.
+_PV_STRUCTURED = r"[A-Z]{2}(?P<sep>[.\- ])[0-9]{2}(?P=sep)[A-Z][A-Z0-9]{1,3}(?P=sep)[0-9]{4,7}/(?:19|20)?[0-9]{2}"
 _PV_REF = (
-    r"(?:[A-Z]{2}\.[0-9]{2}\.[A-Z][0-9]{1,2}\.)?[0-9]{3,7}/(?:19|20)?[0-9]{2}"
+    r"(?:[A-Z]{2}[.\- ][0-9]{2}[.\- ][A-Z][A-Z0-9]{1,3}[.\- ])?[0-9]{3,7}/(?:19|20)?[0-9]{2}"
+    r"|[0-9]{4}/(?:19|20)[0-9]{2}/[0-9]{3,7}"
     r"|(?:19|20)[0-9]{2}/[0-9]{3,7}"
 )
 _PV_RE = re.compile(
-    r"(?<![\w.])(?:p\.?v\.?|pro\s{1,3}justitia|proc[eè]s[\s\-]verbaa?l)(?!\w)"
+    r"(?<![\w.])(?:p\.?v\.?(?:-nummer)?|pro\s{1,3}justitia|proc[eè]s[\s\-]verbaa?l)(?!\w)"
     r"[\s:]{0,3}(?:(?:n[°ºo]|nr|num(?:éro|ero|mer)?)\.?[\s:]{0,3}|#)?"
     rf"(?P<ref>{_PV_REF})"
     r"(?![\w]|/[0-9])",
     re.IGNORECASE,
 )
 # The structured reference is distinctive enough on its own: MO.12.L1.012345/2024.
-_PV_STRUCTURED_RE = re.compile(
-    r"(?<![\w.])(?P<ref>[A-Z]{2}\.[0-9]{2}\.[A-Z][0-9]{1,2}\.[0-9]{4,7}/(?:19|20)?[0-9]{2})(?![\w]|/[0-9])"
-)
+_PV_STRUCTURED_RE = re.compile(rf"(?<![\w.\-])(?P<ref>{_PV_STRUCTURED})(?![\w]|/[0-9])")
 
 
 # --- Detectors: each yields (start, end, kind) in the visible text --------------------------------------------
@@ -218,12 +266,37 @@ def _phones(text: str, allowed: frozenset[str]):
         yield match.start(), match.end(), PHONE
 
 
+def _foreign_phones(text: str):
+    for match in _FOREIGN_PHONE_RE.finditer(text):
+        if match.group("cc"):
+            digits = _digits(match.group())
+            national = digits.removeprefix("00").removeprefix(match.group("cc"))
+            if "(0)" in match.group():
+                national = national.removeprefix("0")
+            low, high = _FOREIGN_LENGTHS[match.group("cc")]
+            if not low <= len(national) <= high:
+                continue
+        yield match.start(), match.end(), PHONE
+
+
 def _emails(text: str, allowed: frozenset[str]):
     for match in _EMAIL_RE.finditer(text):
         address = match.group()
         local, _at, domain = address.rpartition("@")
         tld = domain.rsplit(".", 1)[-1]
         if not (len(tld) >= 2 and tld.isalpha()) or local.strip(".") == "" or address.lower() in allowed:
+            continue
+        yield match.start(), match.end(), EMAIL
+    for match in _OBFUSCATED_EMAIL_RE.finditer(text):
+        found = match.group()
+        if "@" in found and "[" not in found and "(" not in found and " " not in found:
+            continue  # a plain address: found above
+        # The last part is a top-level domain ("com", "be"), not a word of a sentence after "(at) home. We".
+        tail = re.split(r"[\])}>.]|dot|point|punt", found, flags=re.IGNORECASE)[-1].strip()
+        if not _OBF_TLD_RE.fullmatch(tail) or len(tail) > 12:
+            continue
+        compact = re.sub(r"[\s\[\](){}<>]", "", found)
+        if compact.lower() in allowed:
             continue
         yield match.start(), match.end(), EMAIL
 
@@ -300,32 +373,78 @@ def scan(
     *,
     allowed_emails: Iterable[str] = (),
 ) -> list[Finding]:
-    """The confidential data in `text`, sorted by position, without overlaps.
+    """The confidential identifiers in `text` (`KINDS`), sorted by position, without overlaps.
 
     `allowed_phones` (the zone's public numbers, in any spelling) and `allowed_emails` (its public addresses)
     are not reported. Emergency numbers (101, 112) never are.
     """
+    return _scan(text, allowed_phones, allowed_emails)
+
+
+def scan_people(
+    text: str, *, allowed_names: Iterable[str] = (), allowed_addresses: Iterable[str] = ()
+) -> list[Finding]:
+    """The people in `text` (`PEOPLE_KINDS`: names, home addresses, dates of birth, ages; see editorial/people.py),
+    sorted by position, without overlaps. `allowed_names` and `allowed_addresses` (the zone's own) are not reported."""
+    return _scan(text, people_names=allowed_names, people_addresses=allowed_addresses, identifiers=False)
+
+
+def scan_all(
+    text: str,
+    *,
+    allowed_phones: Iterable[str] = (),
+    allowed_emails: Iterable[str] = (),
+    allowed_names: Iterable[str] = (),
+    allowed_addresses: Iterable[str] = (),
+) -> list[Finding]:
+    """`scan` and `scan_people` together, one finding wherever they overlap (the longer wins)."""
+    return _scan(text, allowed_phones, allowed_emails, people_names=allowed_names, people_addresses=allowed_addresses)
+
+
+def _as_tuple(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(value) for value in values or ())
+
+
+def _scan(
+    text: str,
+    allowed_phones: Iterable[str] = (),
+    allowed_emails: Iterable[str] = (),
+    *,
+    people_names: Iterable[str] | None = None,
+    people_addresses: Iterable[str] = (),
+    identifiers: bool = True,
+) -> list[Finding]:
+    """``people_names`` None: the identifiers only (`scan`)."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     if not text:
         return []
-    if isinstance(allowed_phones, str):
-        allowed_phones = (allowed_phones,)
-    if isinstance(allowed_emails, str):
-        allowed_emails = (allowed_emails,)
-    phones = frozenset(key for key in (phone_key(number) for number in allowed_phones or ()) if key)
-    emails = frozenset(str(address).strip().lower() for address in allowed_emails or ())
-
     visible, positions = _visible(text)
-    urls = sorted((m.start(), m.end()) for m in _URL_RE.finditer(visible))
-    candidates = [
-        *_pv_numbers(visible),
-        *_ibans(visible),
-        *_national_numbers(visible),
-        *_emails(visible, emails),
-        *_phones(visible, phones),
-        *_plates(visible, urls),
-    ]
+    candidates = []
+    if identifiers:
+        phones = frozenset(key for key in (phone_key(number) for number in _as_tuple(allowed_phones)) if key)
+        emails = frozenset(address.strip().lower() for address in _as_tuple(allowed_emails))
+        urls = sorted((m.start(), m.end()) for m in _URL_RE.finditer(visible))
+        candidates += [
+            *_pv_numbers(visible),
+            *_ibans(visible),
+            *_national_numbers(visible),
+            *_emails(visible, emails),
+            *_phones(visible, phones),
+            *_foreign_phones(visible),
+            *_plates(visible, urls),
+        ]
+    if people_names is not None:
+        urls = sorted((m.start(), m.end()) for m in _URL_RE.finditer(visible))
+        candidates += [
+            (start, end, kind)
+            for start, end, kind in people.find(
+                visible, allowed_names=_as_tuple(people_names), allowed_addresses=_as_tuple(people_addresses)
+            )
+            if not _inside(urls, start, end)
+        ]
     findings = []
     for start, end, kind in _without_overlaps(candidates):
         original_start, original_end = (start, end) if positions is None else (positions[start], positions[end - 1] + 1)
@@ -668,15 +787,19 @@ def scan_notes(text: str, notes: Notes) -> list[Finding]:
 
 
 def _with_notes(findings: list[Finding], text: str, notes: Notes) -> list[Finding]:
-    """``findings`` and those of the notes that do not overlap one of them (the scan's own kind says more)."""
+    """``findings`` and those of the notes that do not overlap one of them: a number's own kind says more than the
+    notes. A person the notes name is the notes' finding ("Named in the unit's confidentiality notes" says more than
+    "Name of a person"): it takes the place of the people findings it overlaps ("M. Dupont" becomes "Dupont")."""
     if not notes.text:
         return findings
-    extra = [
-        note
-        for note in scan_notes(text, notes)
-        if not any(found.start < note.end and note.start < found.end for found in findings)
-    ]
-    return sorted([*findings, *extra], key=lambda finding: finding.start) if extra else findings
+    kept = list(findings)
+    extra = []
+    for note in scan_notes(text, notes):
+        overlapping = [found for found in kept if found.start < note.end and note.start < found.end]
+        if all(found.kind in PEOPLE_KINDS for found in overlapping):
+            kept = [found for found in kept if found not in overlapping]
+            extra.append(note)
+    return sorted([*kept, *extra], key=lambda finding: finding.start) if extra else findings
 
 
 def _signed_by(notes: Notes, zone: Any) -> Notes:
@@ -688,22 +811,40 @@ def _signed_by(notes: Notes, zone: Any) -> Notes:
 
 
 def scan_text(text: str, *, zone: Any, notes: Notes = NO_NOTES) -> list[Finding]:
-    """The findings of one post text as the review sees them: ``scan`` with the ``zone``'s public numbers and
-    addresses allowed, plus the terms of the item's confidentiality ``notes`` (``scan_notes``, ``Notes.of``). What
+    """The findings of one post text as the review sees them: ``scan_all`` (identifiers and people) with the ``zone``'s
+    public numbers, e-mail addresses, names and addresses allowed, plus the terms of the item's confidentiality
+    ``notes`` (``scan_notes``, ``Notes.of``). What
     the officer is shown while typing (editorial/views/checks.py) is this, so it never differs from the review."""
-    findings = scan(text, zone.public_phone_list(), allowed_emails=zone.public_email_list())
-    return _with_notes(findings, text, _signed_by(notes, zone))
+    return _with_notes(_scan_for_zone(text, zone), text, _signed_by(notes, zone))
+
+
+def _zone_lists(zone: Any) -> dict[str, list[str]]:
+    """What the ``zone`` allows posts to give: its public phones, e-mail addresses, names and addresses."""
+
+    def lines(method: str) -> list[str]:
+        read = getattr(zone, method, None)
+        return list(read()) if callable(read) else []
+
+    return {
+        "allowed_phones": lines("public_phone_list"),
+        "allowed_emails": lines("public_email_list"),
+        "allowed_names": lines("public_name_list"),
+        "allowed_addresses": lines("public_address_list"),
+    }
+
+
+def _scan_for_zone(text: str, zone: Any, lists: dict[str, list[str]] | None = None) -> list[Finding]:
+    return scan_all(text, **(lists if lists is not None else _zone_lists(zone)))
 
 
 def scan_variants(variants: Iterable[Any], *, zone: Any, notes: Notes = NO_NOTES) -> dict[int, list[Finding]]:
     """Findings per post variant id (PostVariant objects): what the officer sees while drafting and what the
     director must correct or override before approving. The ``zone``'s public numbers and addresses are not
     reported; the terms of ``notes`` (the confidentiality notes of the item the post was made from) are."""
-    phones, emails = zone.public_phone_list(), zone.public_email_list()
+    lists = _zone_lists(zone)
     notes = _signed_by(notes, zone)
     return {
-        variant.pk: _with_notes(scan(variant.text, phones, allowed_emails=emails), variant.text, notes)
-        for variant in variants
+        variant.pk: _with_notes(_scan_for_zone(variant.text, zone, lists), variant.text, notes) for variant in variants
     }
 
 

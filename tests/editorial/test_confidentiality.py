@@ -153,7 +153,8 @@ def test_finds(text, kind, found):
         "Compte NL91 ABNA 0417 1643 01",
         "Tél. 065 12 34 5",  # too short
         "GSM 0470 12 34 5",  # a mobile needs 9 digits after the 0
-        "Tél. +33 1 23 45 67 89",  # not Belgian
+        "Tél. +33 1 23 45 6",  # a French number needs 9 digits after +33 (issue 15: +33 1 23 45 67 89 is found)
+        "Tel. +31 6 1234",  # a Dutch one too
     ],
 )
 def test_invalid_numbers_are_not_findings(text):
@@ -528,15 +529,24 @@ def zone_stub(phones: str = "", emails: str = ""):
 
 
 def test_scan_text_adds_the_notes_to_the_scan_without_overlaps():
-    text = "Jean Dupont, plaque 1-ABC-123, GSM 0470 12 34 56, accueil 065 00 00 00."
+    # A surname alone is no finding of the scan's people rules (issue 15): only the notes name it here.
+    text = "Dupont, plaque 1-ABC-123, GSM 0470 12 34 56, accueil 065 00 00 00."
     findings = scan_text(text, zone=zone_stub(phones="065 00 00 00"), notes=Notes(NOTES_FR))
     assert [(f.kind, text[f.start : f.end]) for f in findings] == [
-        (NOTES_TERM, "Jean Dupont"),
+        (NOTES_TERM, "Dupont"),
         ("licence_plate", "1-ABC-123"),  # the scan's own kind, not the notes' as well
         ("phone", "0470 12 34 56"),
     ]
     assert disjoint(findings)
     assert scan_text(text, zone=zone_stub(phones="065 00 00 00")) == findings[1:]
+    # A first name and a surname are a finding of the scan itself (issue 15); the notes' label says more where they
+    # name the person.
+    named = "Jean Dupont, plaque 1-ABC-123."
+    for notes, kind in ((Notes(NOTES_FR), NOTES_TERM), (NO_NOTES, "person_name")):
+        assert [(f.kind, named[f.start : f.end]) for f in scan_text(named, zone=zone_stub(), notes=notes)] == [
+            (kind, "Jean Dupont"),
+            ("licence_plate", "1-ABC-123"),
+        ]
 
 
 def test_the_zone_name_is_no_finding():

@@ -153,6 +153,16 @@ class Zone(models.Model):
             "A post published from a template or as urgent is overdue for the director's review after this delay."
         ),
     )
+    # Retention (issue 16): items and their photos are personal data the public never saw.
+    item_retention_days = models.PositiveIntegerField(
+        _("keep items for (days)"),
+        default=365,
+        validators=[MinValueValidator(7)],
+        help_text=_(
+            "Days an item, its facts, notes and photos are kept after its post was published or it was declined; "
+            "then they are erased. What was published stays, with its evidence."
+        ),
+    )
     # The budget's split by kind of work (issue 14): what the desk measures is compared with each share.
     budget_items_minutes = models.PositiveSmallIntegerField(
         _("budget: reading items (minutes)"), default=5, help_text=_("Reading and triaging the units' items.")
@@ -524,6 +534,9 @@ class Item(ZoneOwned):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
+    # Set when retention erased its facts, notes, links and photos (issue 16); the row stays for the posts that
+    # came from it.
+    purged_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -47,10 +47,11 @@ def test_monday_morning_the_director_gets_last_weeks_report(week13):
     assert send(MONDAY_8) == 1
     [message] = mail.outbox
     assert message.to == [week13.director.email]
-    assert message.subject == "[Zone de police Mons-Quévy] Report of week 13 of 2025"
+    # In the director's language: French unless they chose another.
+    assert message.subject == "[Zone de police Mons-Quévy] Rapport de la semaine 13 de 2025"
     url = f"{settings.DESK_BASE_URL}/z/mons-quevy/reports/2025-W13/"
     assert url in message.body
-    assert "Planned and published, per channel" in message.body and "Radar à Quévy" in message.body
+    assert "Prévus et publiés, par canal" in message.body and "Radar à Quévy" in message.body
     [(html, kind)] = message.alternatives
     assert kind == "text/html"
     assert f'href="{url}"' in html and "<table" in html and "<svg" not in html
@@ -65,7 +66,7 @@ def test_it_sends_once_per_week_however_often_beat_runs(week13):
     assert len(mail.outbox) == 1
     # The next Monday: the next week's report.
     assert send(MONDAY_8 + dt.timedelta(weeks=1)) == 1
-    assert [m.subject.split("Report of ")[1] for m in mail.outbox] == ["week 13 of 2025", "week 14 of 2025"]
+    assert [m.subject.split("Rapport de la ")[1] for m in mail.outbox] == ["semaine 13 de 2025", "semaine 14 de 2025"]
 
 
 def test_two_runs_at_once_claim_the_sending_once(week13):

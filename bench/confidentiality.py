@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 START_MARK = "<!-- bench/confidentiality.py results: start -->"
 END_MARK = "<!-- bench/confidentiality.py results: end -->"
 MODEL = "fr_core_news_sm"
@@ -219,13 +218,9 @@ def measure(runs: int) -> str:
 
 
 def write_results(block: str) -> None:
-    text = PERFORMANCE_DOC.read_text()
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## The confidentiality scan (issue 15)\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(text)
+    from bench.doc_results import write_block
+
+    write_block(block, start=START_MARK, end=END_MARK, heading="The confidentiality scan (issue 15)")
 
 
 def main() -> None:

@@ -56,7 +56,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get("BENCH_FAULTS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/desk_faults")
-PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 START_MARK = "<!-- bench/faults.py results: start -->"
 END_MARK = "<!-- bench/faults.py results: end -->"
 SEED = 11  # the number: any fixed value gives the same faults to the same posts on every run
@@ -1188,13 +1187,9 @@ def describe(observed: Observed, evaluation: Evaluation) -> str:
 
 
 def write_results(block: str) -> None:
-    text = PERFORMANCE_DOC.read_text()
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## Fault campaign\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(text)
+    from bench.doc_results import write_block
+
+    write_block(block, start=START_MARK, end=END_MARK, heading="Fault campaign")
 
 
 def main() -> None:

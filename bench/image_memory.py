@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 START_MARK = "<!-- bench/image_memory.py results: start -->"
 END_MARK = "<!-- bench/image_memory.py results: end -->"
 SIZES = [("phone photo, 12 MP", 4032, 3024), ("phone photo, 16 MP", 4624, 3468), ("PNG, 40 MP", 7300, 5480)]
@@ -115,13 +114,9 @@ def write_results(results: list[tuple[str, dict]]) -> None:
         lines.append(f"| {label} | {r['seconds']:.2f} s | {r['peak_mb']:+.0f} MB | {r['held_mb']:+.0f} MB |")
     lines += ["", END_MARK]
     block = "\n".join(lines)
-    text = PERFORMANCE_DOC.read_text()
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## One uploaded photo in a web worker (issue 16)\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(text)
+    from bench.doc_results import write_block
+
+    write_block(block, start=START_MARK, end=END_MARK, heading="One uploaded photo in a web worker (issue 16)")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/desk_bench")
-PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 START_MARK = "<!-- bench/publishing.py results: start -->"
 END_MARK = "<!-- bench/publishing.py results: end -->"
 LATENESS_P95_S, LATENESS_MAX_S = 1.0, 2.0
@@ -358,13 +357,9 @@ def write_results(
         ]
     lines.append(END_MARK)
     block = "\n".join(lines)
-    text = PERFORMANCE_DOC.read_text()
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## Publishing benchmark\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(text)
+    from bench.doc_results import write_block
+
+    write_block(block, start=START_MARK, end=END_MARK, heading="Publishing benchmark")
     return block
 
 

@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 START_MARK = "<!-- bench/search.py results: start -->"
 END_MARK = "<!-- bench/search.py results: end -->"
 YEARS = 5
@@ -227,13 +226,9 @@ def write_results(posts: int, runs: int, results: list[tuple[str, dict]]) -> Non
         lines.append(f"| {label} | {r['median'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | {r['queries']} |")
     lines += ["", END_MARK]
     block = "\n".join(lines)
-    text = PERFORMANCE_DOC.read_text()
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## The Posts page with five years of history (issue 14)\n" + block + "\n"
-    PERFORMANCE_DOC.write_text(text)
+    from bench.doc_results import write_block
+
+    write_block(block, start=START_MARK, end=END_MARK, heading="The Posts page with five years of history (issue 14)")
 
 
 if __name__ == "__main__":

@@ -340,6 +340,18 @@ def can_view_reports(user: Any, zone: Zone) -> bool:
     return has_right(user, zone, Right.DRAFT_POST) or has_right(user, zone, Right.REVIEW_POST)
 
 
+def can_view_archive(user: Any, zone: Zone) -> bool:
+    """The archive of what went out and its exports (issue 16): the zone's officers and directors."""
+    return has_right(user, zone, Right.DRAFT_POST) or has_right(user, zone, Right.REVIEW_POST)
+
+
+def can_view_evidence(user: Any, post: Post) -> bool:
+    """The evidence record of a post and its exports (issue 16): the zone's officers and directors, who answer for
+    what went out; it names reviewers and carries the notes on the values, so not the unit heads nor the zone's
+    administrator."""
+    return has_right(user, post.zone, Right.DRAFT_POST) or has_right(user, post.zone, Right.REVIEW_POST)
+
+
 def can_receive_weekly_report(user: Any, zone: Zone) -> bool:
     """The week's report by e-mail on Monday morning is the director's to ask for (opt-in, on the reports page)."""
     return has_right(user, zone, Right.REVIEW_POST)

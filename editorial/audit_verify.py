@@ -224,3 +224,39 @@ def write_checkpoint(path: Path, head: Head, *, now: datetime | None = None) -> 
     with path.open("a", encoding="utf-8") as handle:
         handle.write(stamped.line() + "\n")
     return stamped
+
+
+# --- The last verification, for the desk's audit log page -------------------------------------------------
+
+VERIFICATION_CACHE_KEY = "editorial:audit_log:last_verification"
+
+
+def remember_verification(*, problems: list[Problem], head: Head, now: datetime | None = None) -> dict:
+    """Record the outcome of ``manage.py verify_audit_log`` in the shared cache (Redis in production, the file cache
+    of a local run), for the audit log page to show. Kept without expiry; a cache flushed or evicted loses it, and
+    the page then says that no verification is recorded (it never makes one up)."""
+    from django.core.cache import cache
+
+    record = {
+        "at": (now or timezone.now()).isoformat(timespec="seconds"),
+        "intact": not problems,
+        "problems": len(problems),
+        "count": head.count,
+        "last_id": head.last_id,
+        "last_hash": head.last_hash,
+    }
+    cache.set(VERIFICATION_CACHE_KEY, record, timeout=None)
+    return record
+
+
+def last_verification() -> dict | None:
+    """What ``remember_verification`` recorded last, with its time as a datetime; None when nothing is recorded."""
+    from django.core.cache import cache
+
+    record = cache.get(VERIFICATION_CACHE_KEY)
+    if not isinstance(record, dict):
+        return None
+    try:
+        return {**record, "at": datetime.fromisoformat(record["at"])}
+    except (KeyError, TypeError, ValueError):
+        return None

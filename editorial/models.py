@@ -258,6 +258,47 @@ class Value(ZoneOwned):
         return self.name
 
 
+# The texts of a value that a reviewer reads: a change to any of them starts a new version (issue 16, point 3).
+VALUE_TEXT_FIELDS = ("name", "description", "question", "name_nl", "description_nl", "question_nl")
+
+
+class ValueVersion(models.Model):
+    """A value's texts from a date on: editing a value keeps its former text, numbered, with its date and author.
+
+    Written by ``services.value_versions_current`` when the admin saves a changed text, and before a review records
+    its checks (a value changed outside the admin gets its version then, without an author)."""
+
+    value = models.ForeignKey(Value, on_delete=models.CASCADE, related_name="versions", verbose_name=_("value"))
+    number = models.PositiveIntegerField(_("version"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    question = models.CharField(_("reviewer question"), max_length=250)
+    name_nl = models.CharField(_("name in Dutch"), max_length=80, blank=True)
+    description_nl = models.TextField(_("description in Dutch"), blank=True)
+    question_nl = models.CharField(_("reviewer question in Dutch"), max_length=250, blank=True)
+    created_at = models.DateTimeField(_("in force since"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+
+    class Meta:
+        verbose_name = _("value version")
+        verbose_name_plural = _("value versions")
+        ordering = ["value", "-number"]
+        constraints = [models.UniqueConstraint(fields=["value", "number"], name="value_version_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+    def same_texts(self, value: Value) -> bool:
+        return all(getattr(self, field) == getattr(value, field) for field in VALUE_TEXT_FIELDS)
+
+
 class Unit(ZoneOwned):
     name = models.CharField(_("name"), max_length=80)
 
@@ -800,6 +841,16 @@ class ValueCheck(models.Model):
     )
     value_name = models.CharField(_("value"), max_length=80)
     value_question = models.CharField(_("question"), max_length=250)
+    # The version of the value answered (issue 16): its number and date for the evidence. The copied name and
+    # question above stay what the reviewer read; a check older than the versions may have none.
+    value_version = models.ForeignKey(
+        ValueVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("value version"),
+    )
     # The language the reviewer read the value in (a bilingual zone's director may answer in Dutch).
     language = models.CharField(_("language"), max_length=5, blank=True)
     confirmed = models.BooleanField(_("confirmed"), default=False)

@@ -36,6 +36,7 @@ from editorial.fingerprint import post_fingerprint
 from editorial.images import EXTENSIONS, CleanImage, clean_image
 from editorial.locks import post_lock
 from editorial.models import (
+    VALUE_TEXT_FIELDS,
     CalendarFeed,
     Category,
     Channel,
@@ -50,6 +51,7 @@ from editorial.models import (
     Unit,
     Value,
     ValueCheck,
+    ValueVersion,
     VariantMedia,
     WeekTheme,
     Zone,
@@ -734,8 +736,43 @@ def approval_checklist(
     return values
 
 
+def value_versions_current(*, values: Sequence[Value], actor: Any = None) -> dict[int, ValueVersion]:
+    """The version of each value that holds its texts as they are now (by value id), written when its texts changed
+    since its last version (or it has none yet): numbered after the last one, dated now, by ``actor`` (None when the
+    change was not made through the admin, e.g. a value found changed when a review records its checks).
+
+    One query when nothing changed; a changed value is locked while its version is written, so that two writers
+    never number two versions alike. Call it inside a transaction."""
+    if not values:
+        return {}
+    latest: dict[int, ValueVersion] = {}
+    # Each value's last version wins (a value has a few versions in its life, never many).
+    for version in ValueVersion.objects.filter(value__in=values).order_by("value_id", "number"):
+        latest[version.value_id] = version
+    current: dict[int, ValueVersion] = {}
+    for value in values:
+        version = latest.get(value.pk)
+        if version is not None and version.same_texts(value):
+            current[value.pk] = version
+            continue
+        Value.objects.select_for_update().filter(pk=value.pk).first()
+        version = ValueVersion.objects.filter(value=value).order_by("-number").first()
+        if version is None or not version.same_texts(value):
+            version = ValueVersion.objects.create(
+                value=value,
+                number=(version.number + 1) if version is not None else 1,
+                created_at=timezone.now(),
+                created_by=actor,
+                **{field: getattr(value, field) for field in VALUE_TEXT_FIELDS},
+            )
+        current[value.pk] = version
+    return current
+
+
 def value_checks_record(*, review: Review, values: Sequence[ValueText], answers: Mapping[int, ValueAnswer]) -> None:
-    """One ValueCheck per value of an approval, with the value's text as the director read it."""
+    """One ValueCheck per value of an approval, with the value's text as the director read it and the value's
+    version that holds that text (``value_versions_current``)."""
+    versions = value_versions_current(values=[v.value for v in values])
     ValueCheck.objects.bulk_create(
         [
             ValueCheck(
@@ -743,6 +780,7 @@ def value_checks_record(*, review: Review, values: Sequence[ValueText], answers:
                 value=v.value,
                 value_name=v.name,
                 value_question=v.question,
+                value_version=versions[v.pk],
                 language=v.language,
                 confirmed=True,
                 note=answers[v.pk].note,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from editorial import followups, publishing, weekly_report
+from editorial import followups, publishing, retention, weekly_report
 
 
 @shared_task(name="editorial.tasks.heartbeat", ignore_result=True)
@@ -46,3 +46,10 @@ def send_weekly_reports() -> int:
     """Sent by beat every hour: on Monday morning in each zone's time, last week's report to each director who asked
     for it, once per week and person (two runs at the same time send nobody two)."""
     return weekly_report.weekly_reports_send()
+
+
+@shared_task(name="editorial.tasks.purge_items", ignore_result=True)
+def purge_items() -> int:
+    """Sent by beat every day: erase the items whose zone's retention is over (editorial.retention); two runs at the
+    same time erase nothing twice. Returns how many items were erased."""
+    return sum(len(done.item_ids) for done in retention.items_purge())

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from editorial.views import archive as archive_views
+from editorial.views import audit as audit_views
 from editorial.views import checks, dashboard, items, members, plan, posts, publishing, review
+from editorial.views import evidence as evidence_views
 from editorial.views import fastlane as fastlane_views
 from editorial.views import followups as follow_up_views
 from editorial.views import reports as report_views
@@ -26,6 +29,20 @@ urlpatterns = [
     ),
     # Every post one may read, found by its words and filters (issue 14).
     path("z/<slug:zone_slug>/posts/", search_views.post_list, name="post_list"),
+    # The archive of what went out, and a period of it as CSV or JSON (issue 16).
+    path("z/<slug:zone_slug>/archive/", archive_views.archive, name="archive"),
+    path(
+        "z/<slug:zone_slug>/archive/export.csv",
+        archive_views.archive_export,
+        {"fmt": "csv"},
+        name="archive_export_csv",
+    ),
+    path(
+        "z/<slug:zone_slug>/archive/export.json",
+        archive_views.archive_export,
+        {"fmt": "json"},
+        name="archive_export_json",
+    ),
     # Drafting and the post page.
     path("z/<slug:zone_slug>/posts/new/", posts.post_create, name="post_create"),
     path("z/<slug:zone_slug>/posts/x-fit/", posts.x_fit, name="x_fit"),
@@ -38,6 +55,18 @@ urlpatterns = [
     path("z/<slug:zone_slug>/posts/<int:post_id>/share/", posts.post_share, name="post_share"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/duplicate/", posts.post_duplicate, name="post_duplicate"),
     path("z/<slug:zone_slug>/posts/<int:post_id>/images/<int:media_id>/", posts.media_file, name="media_file"),
+    # The evidence of what a post published and on whose approval (issue 16): a printable page and two exports.
+    path("z/<slug:zone_slug>/posts/<int:post_id>/evidence/", evidence_views.post_evidence, name="post_evidence"),
+    path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/evidence.json",
+        evidence_views.post_evidence_json,
+        name="post_evidence_json",
+    ),
+    path(
+        "z/<slug:zone_slug>/posts/<int:post_id>/evidence.html",
+        evidence_views.post_evidence_html,
+        name="post_evidence_html",
+    ),
     # While the officer types a text: the review's confidentiality scan, the partner accounts to mention.
     path(
         "z/<slug:zone_slug>/checks/confidentiality/",
@@ -175,4 +204,6 @@ urlpatterns = [
     path("z/<slug:zone_slug>/time/team/", time_views.time_team, name="time_team"),
     path("z/<slug:zone_slug>/time/budget/", time_views.time_budget, name="time_budget"),
     path("z/<slug:zone_slug>/time/ping/", time_views.time_ping, name="time_ping"),
+    # The zone's audit log for its director and administrator (issue 16, point 4).
+    path("z/<slug:zone_slug>/audit/", audit_views.audit_log, name="audit_log"),
 ]

@@ -326,6 +326,21 @@ MATRIX: dict[str, Entry] = {
         get=                        "login    200      200      200      200      200      404      404",
         post=NOT_ALLOWED,
     ),
+    # The archive of what went out and its exports (issue 16): the officers and the director.
+    "editorial:archive": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:archive_export_csv": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+        query={"start": "2026-01-01", "end": "2026-01-31"},
+    ),
+    "editorial:archive_export_json": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+        query={"start": "2026-01-01", "end": "2026-01-31"},
+    ),
     "editorial:post_create": entry(
         get=                        "login    403      403      200      403      403      404      404",
         post=                       "login    403      403      302      403      403      404      404",
@@ -390,6 +405,20 @@ MATRIX: dict[str, Entry] = {
     # An image of a post: whoever may not read the post cannot even tell it exists (404, not 403).
     "editorial:media_file": entry(
         get=                        "login    200      404      200      200      200      404      404",
+        post=NOT_ALLOWED,
+    ),
+    # The evidence of a post and its exports (issue 16): for who answers for what goes out, officer and director.
+    # The approved post never went out: its page says so.
+    "editorial:post_evidence": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:post_evidence_json": entry(
+        get=                        "login    403      403      200      200      403      404      404",
+        post=NOT_ALLOWED,
+    ),
+    "editorial:post_evidence_html": entry(
+        get=                        "login    403      403      200      200      403      404      404",
         post=NOT_ALLOWED,
     ),
     # While typing a post text (issue 12): the review's confidentiality scan and the partner accounts to mention, for
@@ -738,6 +767,11 @@ MATRIX: dict[str, Entry] = {
         get=NOT_ALLOWED,
         post=                       "login    200      200      200      200      200      404      404",
         data=lambda o: {"page": "post_edit", "seconds": "15"},
+    ),
+    # The audit log (issue 16, point 4): the director and the administrator (Right.VIEW_AUDIT).
+    "editorial:audit_log": entry(
+        get=                        "login    403      403      403      200      200      404      404",
+        post=NOT_ALLOWED,
     ),
     # --- Signing in and out, the language ------------------------------------------------------------------
     # Signed in already: back to the desk, whatever the method. A visitor's wrong password: the form again.

@@ -375,6 +375,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3600},
     },
+    # Retention (issue 16): the items whose zone's period is over are erased once a day (editorial.retention).
+    "purge-items": {
+        "task": "editorial.tasks.purge_items",
+        "schedule": 86400.0,
+        "options": {"expires": 3600},
+    },
 }
 
 # --- E-mail --------------------------------------------------------------------------------------------

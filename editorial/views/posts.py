@@ -223,6 +223,8 @@ def _render_detail(
             and post.author_id == user.pk
         ),
         "can_comment": permissions.can_comment_post(user, post),
+        # The evidence of what went out (issue 16), once the post is published.
+        "can_view_evidence": post.status == Post.Status.PUBLISHED and permissions.can_view_evidence(user, post),
         "comment_form": comment_form or CommentForm(),
         "share_form": share_form,
         "pubs": publications or publications_block(user=user, zone=zone, post=post),

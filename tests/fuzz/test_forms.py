@@ -394,7 +394,11 @@ def _view_name(path: str) -> str:
 
 _TEMPLATE_ACTION = re.compile(r"""<form\b[^>]*\baction="\{%\s*url\s+['"]([\w:]+)['"]""", re.IGNORECASE)
 # GET forms, which change nothing and are fuzzed through their addresses by their own tests.
-GET_FORMS = {"editorial:post_list": "tests/fuzz/test_search_form.py"}
+GET_FORMS = {
+    "editorial:post_list": "tests/fuzz/test_search_form.py",
+    "editorial:audit_log": "tests/fuzz/test_audit_log_filters.py",
+    "editorial:archive": "tests/fuzz/test_archive_filters.py",
+}
 
 
 def test_every_form_is_fuzzed(client, scene):

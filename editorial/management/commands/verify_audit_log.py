@@ -22,6 +22,7 @@ from editorial.audit_verify import (
     Problem,
     check_checkpoint,
     read_last_checkpoint,
+    remember_verification,
     verify_chain,
     write_checkpoint,
 )
@@ -56,6 +57,8 @@ class Command(BaseCommand):
                 if previous is not None:
                     problems += check_checkpoint(previous)
 
+        # The desk's audit log page shows the last outcome (editorial/views/audit.py).
+        remember_verification(problems=problems, head=head)
         if problems:
             for problem in problems:
                 self.stderr.write(str(problem))

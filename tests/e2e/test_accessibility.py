@@ -65,7 +65,14 @@ def pages_of(objects: ZoneObjects, role: str) -> list[str]:
         for chosen in choices:
             url = build_url(route, objects.values_for(route, **chosen))
             response = client.get(url)
-            if response.status_code == 200 and response["Content-Type"].startswith("text/html") and url not in urls:
+            # A file to download (the evidence's HTML export) is not a page of the desk.
+            downloaded = response.get("Content-Disposition", "").startswith("attachment")
+            if (
+                response.status_code == 200
+                and response["Content-Type"].startswith("text/html")
+                and not downloaded
+                and url not in urls
+            ):
                 urls.append(url)
     return urls
 

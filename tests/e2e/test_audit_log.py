@@ -43,6 +43,7 @@ def test_the_director_filters_by_person_and_follows_an_event_to_its_post(page, l
     sentence = link.inner_text()
     link.click()
     page.wait_for_url(re.compile(rf"/z/{ZONE}/posts/\d+/$"))
-    title = re.search(r"“(.+)”", sentence).group(1).split(" · ")[0]  # a publication: "post · channel"
+    # French quotes once translated (« … »), English ones otherwise; a publication reads "post · channel".
+    title = re.search(r"[“«]\s?(.+?)\s?[”»]", sentence).group(1).split(" · ")[0]
     assert title in page.locator("main").inner_text()
     assert page.browser_errors == []

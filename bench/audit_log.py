@@ -16,11 +16,11 @@ import argparse
 import os
 import platform
 import random
-import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.search import measure, prepare_django
 
 ROOT = Path(__file__).resolve().parents[1]
 START_MARK = "<!-- bench/audit_log.py results: start -->"
@@ -119,27 +119,6 @@ def make_history(events: int, seed: int = 16):
     return zone, director, admin, posts
 
 
-def measure(client, url: str, runs: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response = client.get(url, secure=True)  # warm-up
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url, secure=True)
-        times.append(time.perf_counter() - started)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url, secure=True)
-    ordered = sorted(times)
-    return {
-        "median": statistics.median(times),
-        "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
-        "queries": len(queries),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=700_000)
@@ -147,33 +126,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print the results without updating the docs")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    import bench.publishing as publishing_bench
-
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/desk_audit")
-    publishing_bench.production_env()
-    os.environ.update(
-        DATABASE_URL=database_url,
-        CELERY_BROKER_URL="memory://",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zonepolice.settings")
-    publishing_bench.recreate_database(database_url)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    prepare_django(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/desk_audit"))
     from django.urls import reverse
 
-    settings.ALLOWED_HOSTS = ["testserver", "localhost"]
-    # Production's manifest needs collectstatic; the plain storage names the same files (a dictionary lookup less).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     zone, director, admin, posts = make_history(args.events)
     print(f"{args.events} events made in {time.perf_counter() - started:.1f} s")

@@ -141,17 +141,13 @@ def measure(client, url: str, runs: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--posts", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--no-write", action="store_true", help="print the results without updating the docs")
-    args = parser.parse_args()
-
+def prepare_django(database_url: str) -> None:
+    """This process as a production web process on a new, migrated database of its own, asked through Django's test
+    client (``measure``): DEBUG off, an in-memory broker, e-mails kept, the plain static storage (production's
+    manifest needs collectstatic; it names the same files, a dictionary lookup less)."""
     sys.path.insert(0, str(ROOT))
     import bench.publishing as publishing_bench
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/desk_search")
     publishing_bench.production_env()
     os.environ.update(
         DATABASE_URL=database_url,
@@ -166,15 +162,25 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.urls import reverse
 
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
-    # Production's manifest needs collectstatic; the plain storage names the same files (a dictionary lookup less).
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     call_command("migrate", verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-write", action="store_true", help="print the results without updating the docs")
+    args = parser.parse_args()
+
+    prepare_django(os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/desk_search"))
+    from django.urls import reverse
+
     started = time.perf_counter()
     zone, officer, _director = make_history(args.posts)
     print(f"{args.posts} posts made in {time.perf_counter() - started:.1f} s")
